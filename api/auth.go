@@ -1,0 +1,189 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/store"
+	"github.com/gofiber/fiber/v2"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Principal is the signed-in user of a request with their grants.
+type Principal struct {
+	User   store.User
+	Grants []store.Grant
+}
+
+// Scopes are the grants as (role, region subtree) pairs.
+func (p *Principal) Scopes() []store.Scope {
+	out := make([]store.Scope, 0, len(p.Grants))
+	for _, g := range p.Grants {
+		out = append(out, store.Scope{Role: g.Role, RegionPath: g.RegionPath})
+	}
+	return out
+}
+
+// Holds reports whether the user holds role at a region containing path.
+func (p *Principal) Holds(role, path string) bool {
+	for _, g := range p.Grants {
+		if g.Role == role && strings.HasPrefix(path, g.RegionPath) {
+			return true
+		}
+	}
+	return false
+}
+
+// Jurisdiction lists the region subtrees where the user acts as an official
+// (any role but applicant).
+func (p *Principal) Jurisdiction() []string {
+	var out []string
+	for _, g := range p.Grants {
+		if g.Role != process.RoleApplicant {
+			out = append(out, g.RegionPath)
+		}
+	}
+	return out
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type roleView struct {
+	Role   string `json:"role"`
+	Region string `json:"region"`
+}
+
+type userView struct {
+	ID          int64      `json:"id"`
+	Username    string     `json:"username"`
+	DisplayName string     `json:"display_name"`
+	Roles       []roleView `json:"roles"`
+}
+
+func viewOfUser(u store.User, gs []store.Grant) userView {
+	v := userView{ID: u.ID, Username: u.Username, DisplayName: u.DisplayName, Roles: []roleView{}}
+	for _, g := range gs {
+		v.Roles = append(v.Roles, roleView{Role: g.Role, Region: g.RegionCode})
+	}
+	return v
+}
+
+// login checks a password and issues a bearer token. Unknown users and
+// wrong passwords get the same answer.
+func (s *Server) login(c *fiber.Ctx) error {
+	var req loginRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var errs process.ValidationError
+	if req.Username == "" {
+		errs = append(errs, process.FieldError{Field: "username", Message: "is required"})
+	}
+	if req.Password == "" {
+		errs = append(errs, process.FieldError{Field: "password", Message: "is required"})
+	}
+	if len(errs) > 0 {
+		return invalid(errs)
+	}
+	u, err := s.store.UserByUsername(c.UserContext(), req.Username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err != nil || u.Disabled || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.Password)) != nil {
+		return newProblem(fiber.StatusUnauthorized, "wrong username or password")
+	}
+	gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	exp := s.cfg.Now().Add(s.cfg.JWTTTL)
+	tok, err := s.issueToken(u, exp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"token": tok, "expires_at": exp.UTC(), "user": viewOfUser(u, gs)})
+}
+
+func (s *Server) issueToken(u store.User, exp time.Time) (string, error) {
+	claims := jwt.RegisteredClaims{Subject: strconv.FormatInt(u.ID, 10), Issuer: "assistflow",
+		IssuedAt: jwt.NewNumericDate(s.cfg.Now()), ExpiresAt: jwt.NewNumericDate(exp)}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
+}
+
+// authenticate verifies the bearer token and loads the user's current
+// grants, so a revoked grant stops working on the next request.
+func (s *Server) authenticate(c *fiber.Ctx) error {
+	raw, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	if !ok || raw == "" {
+		return newProblem(fiber.StatusUnauthorized, "a bearer token is required")
+	}
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("assistflow"), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.cfg.Now))
+	if err != nil {
+		return newProblem(fiber.StatusUnauthorized, "invalid or expired token")
+	}
+	id, err := strconv.ParseInt(claims.Subject, 10, 64)
+	if err != nil {
+		return newProblem(fiber.StatusUnauthorized, "invalid token subject")
+	}
+	u, err := s.store.User(c.UserContext(), id)
+	if err != nil || u.Disabled {
+		return newProblem(fiber.StatusUnauthorized, "user is unknown or disabled")
+	}
+	gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	c.Locals("principal", &Principal{User: u, Grants: gs})
+	return c.Next()
+}
+
+func principal(c *fiber.Ctx) *Principal { return c.Locals("principal").(*Principal) }
+
+func (s *Server) me(c *fiber.Ctx) error {
+	p := principal(c)
+	return c.JSON(viewOfUser(p.User, p.Grants))
+}
+
+// decodeJSON reads a JSON body strictly: unknown fields and trailing data
+// are errors that name what is wrong.
+func decodeJSON(c *fiber.Ctx, dst any) error {
+	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		return newProblem(fiber.StatusUnsupportedMediaType, "send Content-Type: application/json")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return badJSON(err)
+	}
+	if dec.More() {
+		return newProblem(fiber.StatusBadRequest, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+func badJSON(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		return badField(typeErr.Field, fmt.Sprintf("must be %s, not %s", typeErr.Type, typeErr.Value))
+	case errors.As(err, &syntaxErr):
+		return newProblem(fiber.StatusBadRequest, fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err))
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return badField(field, "unknown field")
+	}
+	return newProblem(fiber.StatusBadRequest, "malformed JSON: "+err.Error())
+}

@@ -1,0 +1,54 @@
+package api
+
+import (
+	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/store"
+	"github.com/gofiber/fiber/v2"
+)
+
+type timelineEntry struct {
+	At         string `json:"at"`
+	Stage      string `json:"stage,omitempty"`
+	Action     string `json:"action"`
+	ActorRole  string `json:"actor_role,omitempty"`
+	ReasonCode string `json:"reason_code,omitempty"`
+	Comment    string `json:"comment,omitempty"`
+}
+
+type caseView struct {
+	caseSummary
+	Channel    string                  `json:"channel"`
+	Definition map[string]any          `json:"definition"`
+	Household  process.Household       `json:"household"`
+	Timeline   []timelineEntry         `json:"timeline"`
+	DataChecks []store.DataCheckReport `json:"data_checks,omitempty"`
+}
+
+// writeCase answers with the case as the caller may see it: the owner sees
+// their household in full; officials see ID numbers, phone and bank
+// account masked.
+func (s *Server) writeCase(c *fiber.Ctx, status int, id int64) error {
+	ctx, p := c.UserContext(), principal(c)
+	cs, err := s.store.Case(ctx, id)
+	if err != nil {
+		return err
+	}
+	events, err := s.store.Timeline(ctx, id)
+	if err != nil {
+		return err
+	}
+	v := caseView{caseSummary: summaryOf(cs), Channel: cs.Channel, Household: householdOf(cs),
+		Definition: map[string]any{"key": cs.DefinitionKey, "version": cs.DefinitionVersion},
+		Timeline:   make([]timelineEntry, 0, len(events))}
+	for _, e := range events {
+		v.Timeline = append(v.Timeline, timelineEntry{At: e.At.UTC().Format("2006-01-02T15:04:05Z"), Stage: e.Stage,
+			Action: e.Action, ActorRole: e.ActorRole, ReasonCode: e.ReasonCode, Comment: e.Comment})
+	}
+	if cs.ApplicantID != p.User.ID {
+		v.Household = v.Household.Masked()
+		if v.DataChecks, err = s.store.DataCheckReports(ctx, id); err != nil {
+			return err
+		}
+	}
+	return c.Status(status).JSON(v)
+}

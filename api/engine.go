@@ -1,0 +1,122 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/store"
+	"github.com/assistflow/assistflow/workflows"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+)
+
+// DefinitionFor names the approval chain new cases of a program start on.
+var DefinitionFor = map[string]string{
+	"monitoring": "monitoring-identification",
+	"dibao":      "dibao-application",
+	"linshi":     "linshi-urgent",
+	"tekun":      "tekun-application",
+}
+
+// EliminationDefinition is the chain a monitored household leaves by.
+const EliminationDefinition = "risk-elimination"
+
+// definition loads and parses the version new cases start on in a region.
+func (s *Server) definition(ctx context.Context, key, regionPath string) (process.Definition, error) {
+	row, err := s.store.ActiveDefinition(ctx, key, regionPath)
+	if err != nil {
+		return process.Definition{}, err
+	}
+	d, err := process.Parse(row.Body)
+	if err != nil {
+		return process.Definition{}, fmt.Errorf("stored definition %s v%d: %w", key, row.Version, err)
+	}
+	d.Version = row.Version
+	return d, nil
+}
+
+// regionChain loads the regions from the root down to path's last code.
+func (s *Server) regionChain(ctx context.Context, path string) ([]workflows.RegionRef, error) {
+	var out []workflows.RegionRef
+	for _, code := range store.PathCodes(path) {
+		r, err := s.store.Region(ctx, code)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, workflows.RegionRef{Code: r.Code, Level: r.Level, Path: r.Path})
+	}
+	return out, nil
+}
+
+// startCase starts the approval workflow of a stored case. Starting it
+// again is harmless: the workflow id is the case's, and an existing run is
+// used as it is.
+func (s *Server) startCase(ctx context.Context, c store.Case, def process.Definition, h process.Household) error {
+	regions, err := s.regionChain(ctx, c.RegionPath)
+	if err != nil {
+		return err
+	}
+	facts := process.Facts{Program: c.Program, Channel: c.Channel, Region: c.RegionCode, Household: h.Facts()}
+	in := workflows.ApprovalInput{CaseID: c.ID, Definition: def, Regions: regions, ApplicantID: c.ApplicantID,
+		Facts: facts, FinalStatus: store.StatusApproved}
+	if c.Program == "monitoring" && def.Key == DefinitionFor["monitoring"] {
+		elim, err := s.definition(ctx, EliminationDefinition, c.RegionPath)
+		if err != nil {
+			return err
+		}
+		in.FinalStatus = store.StatusMonitoring
+		in.Monitor = &workflows.MonitoringInput{CaseID: c.ID, ApplicantID: c.ApplicantID, Regions: regions,
+			Facts: facts, Elimination: elim}
+	}
+	opts := client.StartWorkflowOptions{
+		ID:                       workflows.ApprovalID(c.ID),
+		TaskQueue:                s.cfg.TaskQueue,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SAProgram.ValueSet(c.Program),
+			workflows.SARegion.ValueSet(c.RegionCode), workflows.SADefinitionKey.ValueSet(def.Key),
+			workflows.SACaseStatus.ValueSet(store.StatusInReview)),
+	}
+	_, err = s.cfg.Temporal.ExecuteWorkflow(ctx, opts, workflows.ApprovalWorkflow, in)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil // a closed run of this case exists: it was started before
+	}
+	return err
+}
+
+// update sends an Update to a workflow and waits for its result. id makes
+// a retry of the same request return the first answer.
+func (s *Server) update(ctx context.Context, workflowID, name, id string, arg any) (workflows.Result, error) {
+	h, err := s.cfg.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID,
+		UpdateName: name, UpdateID: id, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
+	if err != nil {
+		return workflows.Result{}, updateError(err)
+	}
+	var res workflows.Result
+	if err := h.Get(ctx, &res); err != nil {
+		return workflows.Result{}, updateError(err)
+	}
+	return res, nil
+}
+
+// updateError turns "workflow already closed" into a conflict the caller
+// can understand; validator rejections pass through as they are.
+func updateError(err error) error {
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return fmt.Errorf("%w: the case is closed and accepts no more changes", store.ErrConflict)
+	}
+	return err
+}
+
+func householdOf(c store.Case) process.Household {
+	var h process.Household
+	_ = json.Unmarshal(c.Household, &h)
+	return h
+}

@@ -1,0 +1,280 @@
+package api
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/store"
+	"github.com/assistflow/assistflow/workflows"
+	"github.com/gofiber/fiber/v2"
+)
+
+// dueSoon is how close a deadline must be for the "due soon" tab.
+const dueSoon = 48 * time.Hour
+
+type taskView struct {
+	ID        int64      `json:"id"`
+	CaseID    int64      `json:"case_id"`
+	Program   string     `json:"program"`
+	Stage     string     `json:"stage"`
+	StageName string     `json:"stage_name"`
+	Kind      string     `json:"kind"`
+	Role      string     `json:"role"`
+	Region    string     `json:"region"`
+	Actions   store.JSON `json:"actions"`
+	Assignee  *int64     `json:"assignee"`
+	DueAt     *time.Time `json:"due_at"`
+	Overdue   bool       `json:"overdue"`
+}
+
+func viewOfTask(t store.Task, now time.Time) taskView {
+	return taskView{ID: t.ID, CaseID: t.CaseID, Program: t.Program, Stage: t.Stage, StageName: t.StageName,
+		Kind: t.Kind, Role: t.Role, Region: t.RegionCode, Actions: t.Actions, Assignee: t.AssigneeID,
+		DueAt: t.DueAt, Overdue: t.Overdue || (t.DueAt != nil && t.DueAt.Before(now))}
+}
+
+func (s *Server) inbox(c *fiber.Ctx) error {
+	p := principal(c)
+	view := c.Query("view", store.ViewAll)
+	if !contains(store.Views, view) {
+		return badField("view", fmt.Sprintf("unknown view %q; one of %s", view, strings.Join(store.Views, ", ")))
+	}
+	limit, after, err := paging(c)
+	if err != nil {
+		return err
+	}
+	q := store.InboxQuery{UserID: p.User.ID, Scopes: p.Scopes(), View: view, Program: c.Query("program"),
+		Stage: c.Query("stage"), After: after, Limit: limit, Now: s.cfg.Now(), DueSoon: dueSoon}
+	if v := c.Query("case_id"); v != "" {
+		if q.CaseID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return badField("case_id", "must be a case id")
+		}
+	}
+	if code := c.Query("region"); code != "" {
+		r, err := s.store.Region(c.UserContext(), code)
+		if err != nil {
+			return badField("region", fmt.Sprintf("unknown region %q", code))
+		}
+		q.RegionPath = r.Path
+	}
+	ts, next, err := s.store.Inbox(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	counts, err := s.store.InboxCounts(c.UserContext(), q)
+	if err != nil {
+		return err
+	}
+	items := make([]taskView, 0, len(ts))
+	for _, t := range ts {
+		items = append(items, viewOfTask(t, q.Now))
+	}
+	return c.JSON(fiber.Map{"items": items, "next_cursor": cursor(next), "counts": counts})
+}
+
+// visibleTask loads a task the caller holds the role for; anything else
+// is 404.
+func (s *Server) visibleTask(c *fiber.Ctx, idParam string) (store.Task, error) {
+	id, err := strconv.ParseInt(idParam, 10, 64)
+	if err != nil || id <= 0 {
+		return store.Task{}, newProblem(fiber.StatusNotFound, "no such task")
+	}
+	t, err := s.store.Task(c.UserContext(), id)
+	if err != nil {
+		return store.Task{}, err
+	}
+	if !t.Visible(principal(c).Scopes()) {
+		return store.Task{}, store.ErrNotFound
+	}
+	return t, nil
+}
+
+func (s *Server) claimTask(c *fiber.Ctx) error {
+	t, err := s.visibleTask(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.ClaimTask(c.UserContext(), t.ID, principal(c).User.ID); err != nil {
+		return err
+	}
+	t, _ = s.store.Task(c.UserContext(), t.ID)
+	return c.JSON(viewOfTask(t, s.cfg.Now()))
+}
+
+func (s *Server) unclaimTask(c *fiber.Ctx) error {
+	t, err := s.visibleTask(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.store.UnclaimTask(c.UserContext(), t.ID, principal(c).User.ID); err != nil {
+		return err
+	}
+	t, _ = s.store.Task(c.UserContext(), t.ID)
+	return c.JSON(viewOfTask(t, s.cfg.Now()))
+}
+
+type decisionRequest struct {
+	TaskID     int64                `json:"task_id,omitempty"`
+	Action     string               `json:"action"`
+	ReasonCode string               `json:"reason_code"`
+	Comment    string               `json:"comment"`
+	Evidence   []string             `json:"evidence"`
+	ReturnTo   string               `json:"return_to"`
+	Appraisal  *workflows.Appraisal `json:"appraisal"`
+	Income     float64              `json:"per_capita_income"`
+	Measure    string               `json:"measure"`
+}
+
+func (r decisionRequest) validate(prefix string) process.ValidationError {
+	var errs process.ValidationError
+	if r.Action == "" {
+		errs = append(errs, process.FieldError{Field: prefix + "action", Message: "is required"})
+	}
+	if len([]rune(r.Comment)) > 2000 {
+		errs = append(errs, process.FieldError{Field: prefix + "comment", Message: "must be at most 2000 characters"})
+	}
+	if len(r.Evidence) > 50 {
+		errs = append(errs, process.FieldError{Field: prefix + "evidence", Message: "at most 50 items"})
+	}
+	return errs
+}
+
+func (s *Server) decideTask(c *fiber.Ctx) error {
+	t, err := s.visibleTask(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	var req decisionRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if errs := req.validate(""); len(errs) > 0 {
+		return invalid(errs)
+	}
+	if err := s.decide(c, t, req); err != nil {
+		return err
+	}
+	return s.writeCase(c, fiber.StatusOK, t.CaseID)
+}
+
+// decide sends one decision to the workflow waiting for the task. A task
+// already decided answers 409 with the decision that stands.
+func (s *Server) decide(c *fiber.Ctx, t store.Task, req decisionRequest) error {
+	p := principal(c)
+	if t.Status == store.TaskDecided {
+		return fmt.Errorf("%w: task %d is already decided: %s", store.ErrConflict, t.ID, t.Decision)
+	}
+	if t.Status != store.TaskOpen {
+		return fmt.Errorf("%w: task %d is %s", store.ErrConflict, t.ID, t.Status)
+	}
+	if t.AssigneeID != nil && *t.AssigneeID != p.User.ID {
+		return fmt.Errorf("%w: task %d is claimed by another official", store.ErrConflict, t.ID)
+	}
+	d := workflows.Decision{TaskID: t.ID, ActorID: p.User.ID, ActorRole: t.Role, Action: req.Action,
+		ReasonCode: req.ReasonCode, Comment: req.Comment, Evidence: req.Evidence, ReturnTo: req.ReturnTo,
+		Appraisal: req.Appraisal, PerCapitaIncome: req.Income, Measure: req.Measure}
+	_, err := s.update(c.UserContext(), t.WorkflowID, workflows.UpdateDecide,
+		fmt.Sprintf("decide/%d/%d", t.ID, p.User.ID), d)
+	return err
+}
+
+// decideBatch decides up to 200 tasks (county batch approval) and reports
+// a result per task; one failure does not stop the others.
+func (s *Server) decideBatch(c *fiber.Ctx) error {
+	var req struct {
+		Decisions []decisionRequest `json:"decisions"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if n := len(req.Decisions); n == 0 || n > 200 {
+		return badField("decisions", "1 to 200 decisions")
+	}
+	var errs process.ValidationError
+	for i, d := range req.Decisions {
+		prefix := fmt.Sprintf("decisions[%d].", i)
+		if d.TaskID <= 0 {
+			errs = append(errs, process.FieldError{Field: prefix + "task_id", Message: "is required"})
+		}
+		errs = append(errs, d.validate(prefix)...)
+	}
+	if len(errs) > 0 {
+		return invalid(errs)
+	}
+	results := make([]fiber.Map, 0, len(req.Decisions))
+	for _, d := range req.Decisions {
+		res := fiber.Map{"task_id": d.TaskID, "status": fiber.StatusOK}
+		t, err := s.visibleTask(c, strconv.FormatInt(d.TaskID, 10))
+		if err == nil {
+			err = s.decide(c, t, d)
+		}
+		if err != nil {
+			res["status"], res["detail"] = statusOf(err)
+			if pe, ok := err.(*problem); ok {
+				res["status"], res["detail"] = pe.p.Status, pe.p.Detail
+			}
+		}
+		results = append(results, res)
+	}
+	return c.JSON(fiber.Map{"results": results})
+}
+
+func (s *Server) notices(c *fiber.Ctx) error {
+	code := c.Query("region")
+	if code == "" {
+		return badField("region", "is required (a region code)")
+	}
+	r, err := s.store.Region(c.UserContext(), code)
+	if err != nil {
+		return badField("region", fmt.Sprintf("unknown region %q", code))
+	}
+	items, err := s.store.Board(c.UserContext(), r.Path, 200)
+	if err != nil {
+		return err
+	}
+	if items == nil {
+		items = []store.BoardEntry{}
+	}
+	return c.JSON(fiber.Map{"region": r.Code, "region_name": r.Name, "items": items})
+}
+
+// paging reads limit (1..200, default 50) and an opaque cursor.
+func paging(c *fiber.Ctx) (int, int64, error) {
+	limit := 50
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return 0, 0, badField("limit", "must be 1 to 200")
+		}
+		limit = n
+	}
+	var after int64
+	if v := c.Query("cursor"); v != "" {
+		n, err := strconv.ParseInt(v, 36, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, badField("cursor", "is not a cursor this API returned")
+		}
+		after = n
+	}
+	return limit, after, nil
+}
+
+func cursor(id int64) *string {
+	if id == 0 {
+		return nil
+	}
+	s := strconv.FormatInt(id, 36)
+	return &s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

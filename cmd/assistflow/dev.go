@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/assistflow/assistflow/api"
+	"github.com/assistflow/assistflow/cmd/assistflow/config"
+	"github.com/assistflow/assistflow/devserver"
+	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/store"
+	"github.com/assistflow/assistflow/workflows"
+	"github.com/spf13/cobra"
+)
+
+// devCommand runs the whole product in one process and stops it in order
+// (HTTP, worker, client, Temporal, database) when ctx ends.
+func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	ctx := cmd.Context()
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	dataDir, _ := filepath.Abs(cfg.DataDir)
+	var stack shutdownStack
+	defer stack.run(log)
+
+	temporal, err := devserver.Start(ctx, devserver.Options{DatabaseFile: cfg.TemporalDBFile(), Port: cfg.Temporal.Port,
+		UIPort: cfg.Temporal.UIPort, Namespace: cfg.Temporal.Namespace, Retention: cfg.Temporal.Retention,
+		SearchAttributes: workflows.SearchAttributes(), Logger: log})
+	if err != nil {
+		return err
+	}
+	stack.push("temporal", func(context.Context) error { temporal.Stop(); return nil })
+
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	stack.push("database", func(context.Context) error { return st.Close() })
+	if seeded, err := st.SeedDemo(ctx); err != nil {
+		return fmt.Errorf("seed demo data: %w", err)
+	} else if seeded {
+		log.Info("demo data seeded", "users", len(store.DemoUsers), "regions", len(store.DemoRegions))
+	}
+
+	c, err := dialTemporal(ctx, cfg, temporal.FrontendAddress(), log)
+	if err != nil {
+		return err
+	}
+	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
+	w, running, err := startWorker(c, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	stack.push("worker", func(context.Context) error { running.Store(false); w.Stop(); return nil })
+
+	secret, err := devSecret(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	srv := api.New(api.Config{Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
+		JWTSecret: secret, JWTTTL: cfg.JWT.TTL, Checks: checks(st, c, running), Log: log})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	stack.push("http", srv.Shutdown)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	printReady(stdout, "http://"+ln.Addr().String(), temporal, dataDir)
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+func printReady(w io.Writer, apiURL string, t *devserver.Server, dataDir string) {
+	fmt.Fprintf(w, "assistflow ready  api=%s  temporal=%s", apiURL, t.FrontendAddress())
+	if t.UIURL() != "" {
+		fmt.Fprintf(w, "  ui=%s", t.UIURL())
+	}
+	fmt.Fprintf(w, "\n  data dir: %s\n  demo logins (password %q):\n", dataDir, store.DemoPassword)
+	for _, u := range store.DemoUsers {
+		fmt.Fprintf(w, "    %-20s %s @ %s\n", u.Username, u.Grants[0].Role, u.Grants[0].Region)
+	}
+}
+
+// shutdownStack stops components in the reverse order they started,
+// within one overall deadline.
+type shutdownStack struct {
+	names []string
+	stops []func(context.Context) error
+}
+
+func (s *shutdownStack) push(name string, stop func(context.Context) error) {
+	s.names = append(s.names, name)
+	s.stops = append(s.stops, stop)
+}
+
+func (s *shutdownStack) run(log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		if err := s.stops[i](ctx); err != nil {
+			log.Warn("shutdown step failed", "component", s.names[i], "error", err)
+		} else {
+			log.Debug("stopped", "component", s.names[i])
+		}
+	}
+}

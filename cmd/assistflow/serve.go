@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+
+	"github.com/assistflow/assistflow/api"
+	"github.com/assistflow/assistflow/cmd/assistflow/config"
+	"github.com/assistflow/assistflow/process"
+	"github.com/spf13/cobra"
+)
+
+// serveCommand runs the API only, against an external Temporal frontend.
+func serveCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	ctx := cmd.Context()
+	if cfg.JWT.Secret == "" {
+		return errors.New("serve needs --jwt-secret (or " + config.EnvName("jwt-secret") + ")")
+	}
+	var stack shutdownStack
+	defer stack.run(log)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	stack.push("database", func(context.Context) error { return st.Close() })
+	c, err := dialTemporal(ctx, cfg, cfg.Temporal.Address, log)
+	if err != nil {
+		return err
+	}
+	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
+	srv := api.New(api.Config{Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
+		JWTSecret: []byte(cfg.JWT.Secret), JWTTTL: cfg.JWT.TTL, Checks: checks(st, c, nil), Log: log})
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	stack.push("http", srv.Shutdown)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "assistflow ready  api=http://%s  temporal=%s\n", ln.Addr(), cfg.Temporal.Address)
+	select {
+	case <-ctx.Done():
+		return nil
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// workerCommand runs the workflows and activities only.
+func workerCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
+	ctx := cmd.Context()
+	var stack shutdownStack
+	defer stack.run(log)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	stack.push("database", func(context.Context) error { return st.Close() })
+	c, err := dialTemporal(ctx, cfg, cfg.Temporal.Address, log)
+	if err != nil {
+		return err
+	}
+	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
+	w, _, err := startWorker(c, cfg, st, log)
+	if err != nil {
+		return err
+	}
+	stack.push("worker", func(context.Context) error { w.Stop(); return nil })
+	fmt.Fprintf(stdout, "assistflow worker ready  temporal=%s  task-queue=%s\n", cfg.Temporal.Address, cfg.Temporal.TaskQueue)
+	<-ctx.Done()
+	return nil
+}

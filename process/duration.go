@@ -1,0 +1,65 @@
+package process
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Duration is an ISO 8601 duration such as "P15D", "P1W" or "PT30S". Years
+// and months are refused: their length varies, and a legal time limit is
+// always stated in days.
+type Duration string
+
+var isoDuration = regexp.MustCompile(`^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
+
+// Parse returns the length of d. The empty duration is zero.
+func (d Duration) Parse() (time.Duration, error) {
+	if d == "" {
+		return 0, nil
+	}
+	m := isoDuration.FindStringSubmatch(string(d))
+	if m == nil || d == "P" || d[len(d)-1] == 'T' {
+		return 0, fmt.Errorf("bad duration %q: want ISO 8601 like P15D, P1W or PT30S (no years or months)", string(d))
+	}
+	units := []time.Duration{7 * 24 * time.Hour, 24 * time.Hour, time.Hour, time.Minute}
+	var total time.Duration
+	for i, u := range units {
+		if m[i+1] != "" {
+			n, err := strconv.ParseInt(m[i+1], 10, 64)
+			if err != nil || n > 100000 {
+				return 0, fmt.Errorf("bad duration %q: number out of range", string(d))
+			}
+			total += time.Duration(n) * u
+		}
+	}
+	if m[5] != "" {
+		f, err := strconv.ParseFloat(m[5], 64)
+		if err != nil || f > 1e9 {
+			return 0, fmt.Errorf("bad duration %q: seconds out of range", string(d))
+		}
+		total += time.Duration(f * float64(time.Second))
+	}
+	return total, nil
+}
+
+// MustParse is Parse for durations already validated.
+func (d Duration) MustParse() time.Duration {
+	v, err := d.Parse()
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// UnmarshalJSON accepts only strings, so a number is a clear error.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("duration must be an ISO 8601 string such as \"P5D\"")
+	}
+	*d = Duration(s)
+	return nil
+}

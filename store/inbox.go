@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Inbox views.
+const (
+	ViewMine      = "mine"
+	ViewClaimable = "claimable"
+	ViewDueSoon   = "due_soon"
+	ViewOverdue   = "overdue"
+	ViewAll       = "all"
+)
+
+// Views lists the inbox views.
+var Views = []string{ViewMine, ViewClaimable, ViewDueSoon, ViewOverdue, ViewAll}
+
+// Scope is a role held over a region subtree: what a user may see.
+type Scope struct {
+	Role       string
+	RegionPath string
+}
+
+// InboxQuery selects open tasks a user may act on. A task is visible to a
+// user holding its role at its region or above.
+type InboxQuery struct {
+	UserID     int64
+	Scopes     []Scope
+	View       string
+	CaseID     int64
+	Program    string
+	Stage      string
+	RegionPath string
+	After      int64 // keyset cursor: tasks with a larger id
+	Limit      int
+	Now        time.Time
+	DueSoon    time.Duration
+}
+
+// InboxCounts are the numbers on the inbox tabs.
+type InboxCounts struct {
+	Mine      int64 `json:"mine"`
+	Claimable int64 `json:"claimable"`
+	DueSoon   int64 `json:"due_soon"`
+	Overdue   int64 `json:"overdue"`
+}
+
+// Inbox returns one page of a view, oldest task first, and the cursor of
+// the next page (0 when this is the last).
+func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, int64, error) {
+	if len(q.Scopes) == 0 {
+		return nil, 0, nil
+	}
+	db := s.inboxBase(ctx, q, q.View).Where("tasks.id > ?", q.After)
+	if q.CaseID != 0 {
+		db = db.Where("tasks.case_id = ?", q.CaseID)
+	}
+	if q.Program != "" {
+		db = db.Where("tasks.program = ?", q.Program)
+	}
+	if q.Stage != "" {
+		db = db.Where("tasks.stage = ?", q.Stage)
+	}
+	if q.RegionPath != "" {
+		db = db.Where("tasks.region_path >= ? AND tasks.region_path < ?", q.RegionPath, q.RegionPath+"~")
+	}
+	var ts []Task
+	if err := db.Order("tasks.id").Limit(q.Limit + 1).Find(&ts).Error; err != nil {
+		return nil, 0, translate(err)
+	}
+	var next int64
+	if len(ts) > q.Limit {
+		ts = ts[:q.Limit]
+		next = ts[len(ts)-1].ID
+	}
+	return ts, next, nil
+}
+
+// Counts returns the tab counts for a user.
+func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, error) {
+	var c InboxCounts
+	if len(q.Scopes) == 0 {
+		return c, nil
+	}
+	for _, v := range []struct {
+		view string
+		dst  *int64
+	}{{ViewMine, &c.Mine}, {ViewClaimable, &c.Claimable}, {ViewDueSoon, &c.DueSoon}, {ViewOverdue, &c.Overdue}} {
+		if err := s.inboxBase(ctx, q, v.view).Count(v.dst).Error; err != nil {
+			return c, translate(err)
+		}
+	}
+	return c, nil
+}
+
+// inboxBase is the visibility filter plus the view's own condition.
+func (s *Store) inboxBase(ctx context.Context, q InboxQuery, view string) *gorm.DB {
+	db := s.db.WithContext(ctx).Model(&Task{}).Where("tasks.status = ?", TaskOpen)
+	var vis *gorm.DB
+	for i, sc := range q.Scopes {
+		cond := s.db.Where("tasks.role = ? AND tasks.region_path >= ? AND tasks.region_path < ?",
+			sc.Role, sc.RegionPath, sc.RegionPath+"~")
+		if i == 0 {
+			vis = cond
+		} else {
+			vis = vis.Or(cond)
+		}
+	}
+	db = db.Where(vis)
+	soon := q.Now.Add(q.DueSoon)
+	switch view {
+	case ViewMine:
+		db = db.Where("tasks.assignee_id = ?", q.UserID)
+	case ViewClaimable:
+		db = db.Where("tasks.assignee_id IS NULL")
+	case ViewDueSoon:
+		db = db.Where("tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?", false, q.Now, soon)
+	case ViewOverdue:
+		db = db.Where("(tasks.overdue = ? OR (tasks.due_at IS NOT NULL AND tasks.due_at < ?))", true, q.Now)
+	}
+	return db
+}
+
+// Visible reports whether a task lies in one of the scopes.
+func (t Task) Visible(scopes []Scope) bool {
+	for _, sc := range scopes {
+		if sc.Role == t.Role && len(t.RegionPath) >= len(sc.RegionPath) && t.RegionPath[:len(sc.RegionPath)] == sc.RegionPath {
+			return true
+		}
+	}
+	return false
+}
+
+// ClaimTask assigns an open, unclaimed task to a user. Claiming a task the
+// user already holds is a no-op; one held by someone else is ErrConflict.
+func (s *Store) ClaimTask(ctx context.Context, taskID, userID int64) error {
+	res := s.db.WithContext(ctx).Model(&Task{}).
+		Where("id = ? AND status = ? AND (assignee_id IS NULL OR assignee_id = ?)", taskID, TaskOpen, userID).
+		Update("assignee_id", userID)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return s.whyNotOpen(ctx, taskID, "claimed by another official")
+	}
+	return nil
+}
+
+// UnclaimTask returns a task the user holds to the claimable pool.
+func (s *Store) UnclaimTask(ctx context.Context, taskID, userID int64) error {
+	res := s.db.WithContext(ctx).Model(&Task{}).
+		Where("id = ? AND status = ? AND assignee_id = ?", taskID, TaskOpen, userID).
+		Update("assignee_id", nil)
+	if res.Error != nil {
+		return translate(res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return s.whyNotOpen(ctx, taskID, "not claimed by you")
+	}
+	return nil
+}
+
+func (s *Store) whyNotOpen(ctx context.Context, taskID int64, otherwise string) error {
+	t, err := s.Task(ctx, taskID)
+	if err != nil {
+		return err
+	}
+	if t.Status != TaskOpen {
+		return fmt.Errorf("%w: task %d is %s", ErrConflict, taskID, t.Status)
+	}
+	return fmt.Errorf("%w: task %d is %s", ErrConflict, taskID, otherwise)
+}

@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/assistflow/assistflow/migrations"
+	"gorm.io/driver/postgres"
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver; see Open
+)
+
+// Store is the application database.
+type Store struct {
+	db      *gorm.DB
+	dialect migrations.Dialect
+	now     func() time.Time
+}
+
+// Open connects to dsn: a postgres:// URL (or a "host=… dbname=…" string)
+// selects PostgreSQL; anything else is a SQLite file path.
+//
+// SQLite runs on modernc.org/sqlite through gorm's driver with DriverName
+// "sqlite": the embedded Temporal server links the same pure-Go driver, and
+// a second registration of that name would panic at start.
+func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
+	d := DialectOf(dsn)
+	var dial gorm.Dialector
+	if d == migrations.Postgres {
+		dial = postgres.Open(dsn)
+	} else {
+		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
+			return nil, fmt.Errorf("store: create data dir: %w", err)
+		}
+		dial = sqlite.New(sqlite.Config{DriverName: "sqlite", DSN: sqliteDSN(dsn)})
+	}
+	db, err := gorm.Open(dial, &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if d == migrations.SQLite {
+		// One writer at a time is SQLite's rule; a few connections let
+		// readers proceed under WAL while _txlock=immediate queues writers
+		// on busy_timeout instead of failing on lock upgrade.
+		sqlDB.SetMaxOpenConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(20)
+	}
+	s := &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
+	if err := s.Ping(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	log.Debug("database opened", "dialect", d)
+	return s, nil
+}
+
+// DialectOf tells which database a DSN names.
+func DialectOf(dsn string) migrations.Dialect {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") ||
+		strings.Contains(dsn, "host=") {
+		return migrations.Postgres
+	}
+	return migrations.SQLite
+}
+
+func sqliteDSN(path string) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)" +
+		"&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+}
+
+// Dialect is the SQL flavour of the open database.
+func (s *Store) Dialect() migrations.Dialect { return s.dialect }
+
+// SQL exposes the underlying pool for migrations and benchmarks.
+func (s *Store) SQL() *sql.DB {
+	db, _ := s.db.DB()
+	return db
+}
+
+// Migrator returns the schema migrator for this database.
+func (s *Store) Migrator() (*migrations.Migrator, error) {
+	return migrations.New(s.SQL(), s.dialect)
+}
+
+// Migrate applies pending migrations, refusing a schema newer than known.
+func (s *Store) Migrate(ctx context.Context) error {
+	m, err := s.Migrator()
+	if err != nil {
+		return err
+	}
+	_, err = m.Up(ctx)
+	return err
+}
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.SQL().PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error { return s.SQL().Close() }
+
+// tx runs fn in a transaction.
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(fn)
+}
