@@ -196,7 +196,7 @@ func (r *approval) finish(ctx workflow.Context, status, action, reason string) e
 
 func (r *approval) startMonitoring(ctx workflow.Context) error {
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:        MonitoringID(r.in.CaseID),
+		WorkflowID: MonitoringID(r.in.CaseID),
 		// The household outlives its approval: the monitoring goes on alone.
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
 		TypedSearchAttributes: temporal.NewSearchAttributes(

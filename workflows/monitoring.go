@@ -161,7 +161,7 @@ func (m *monitoring) openRecheck(ctx workflow.Context, stage, role, level string
 	region := m.regionAt(level)
 	due := workflow.Now(ctx).Add(m.in.VisitEvery)
 	t := TaskState{Stage: stage, Kind: kindRecheck, Role: role, Level: level, Region: region.Code,
-		Actions: []string{ActionNoChange, ActionRecordMeasure, ActionProposeEliminate},
+		Actions:  []string{ActionNoChange, ActionRecordMeasure, ActionProposeEliminate},
 		OpenedAt: workflow.Now(ctx), DueAt: &due, Status: store.TaskOpen}
 	names := map[string]string{"monthly_visit": "定期走访", "reassessment": "预警复核", "annual_review": "年度复核"}
 	in := activities.OpenTaskInput{Key: fmt.Sprintf("%s/cycle/%d", MonitoringID(m.in.CaseID), m.in.Cycle),
