@@ -173,7 +173,7 @@ func (s *Server) decide(c *fiber.Ctx, t store.Task, req decisionRequest) error {
 	if t.AssigneeID != nil && *t.AssigneeID != p.User.ID {
 		return fmt.Errorf("%w: task %d is claimed by another official", store.ErrConflict, t.ID)
 	}
-	d := workflows.Decision{TaskID: t.ID, ActorID: p.User.ID, ActorRole: t.Role, Action: req.Action,
+	d := workflows.Decision{TaskKey: t.TaskKey, TaskID: t.ID, ActorID: p.User.ID, ActorRole: t.Role, Action: req.Action,
 		ReasonCode: req.ReasonCode, Comment: req.Comment, Evidence: req.Evidence, ReturnTo: req.ReturnTo,
 		Appraisal: req.Appraisal, PerCapitaIncome: req.Income, Measure: req.Measure}
 	_, err := s.update(c.UserContext(), t.WorkflowID, workflows.UpdateDecide,

@@ -62,7 +62,7 @@ type monitoring struct {
 	requests int
 	settled  int
 	task     *TaskState
-	tasks    []TaskState
+
 }
 
 // Monitoring re-checks an enrolled household every cycle, re-assesses it
@@ -160,19 +160,15 @@ func (m *monitoring) awaitReport(ctx workflow.Context, d time.Duration) error {
 func (m *monitoring) openRecheck(ctx workflow.Context, stage, role, level string) error {
 	region := m.regionAt(level)
 	due := workflow.Now(ctx).Add(m.in.VisitEvery)
-	t := TaskState{Stage: stage, Kind: kindRecheck, Role: role, Level: level, Region: region.Code,
+	key := fmt.Sprintf("%s/cycle/%d", MonitoringID(m.in.CaseID), m.in.Cycle)
+	t := &TaskState{Key: key, Stage: stage, Kind: kindRecheck, Role: role, Level: level, Region: region.Code,
 		Actions:  []string{ActionNoChange, ActionRecordMeasure, ActionProposeEliminate},
 		OpenedAt: workflow.Now(ctx), DueAt: &due, Status: store.TaskOpen}
 	names := map[string]string{"monthly_visit": "定期走访", "reassessment": "预警复核", "annual_review": "年度复核"}
-	in := activities.OpenTaskInput{Key: fmt.Sprintf("%s/cycle/%d", MonitoringID(m.in.CaseID), m.in.Cycle),
-		CaseID: m.in.CaseID, Stage: stage, StageName: names[stage], Kind: kindRecheck, Role: role,
+	in := activities.OpenTaskInput{Key: key, CaseID: m.in.CaseID, Stage: stage, StageName: names[stage], Kind: kindRecheck, Role: role,
 		RegionCode: region.Code, Actions: t.Actions, DueAt: t.DueAt}
-	if err := workflow.ExecuteActivity(ctx, a.OpenTask, in).Get(ctx, &t.ID); err != nil {
-		return err
-	}
-	m.tasks = append(m.tasks, t)
-	m.task = &m.tasks[len(m.tasks)-1]
-	return nil
+	m.task = t
+	return workflow.ExecuteActivity(ctx, a.OpenTask, in).Get(ctx, &t.ID)
 }
 
 func (m *monitoring) regionAt(level string) RegionRef {

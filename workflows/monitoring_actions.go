@@ -70,7 +70,7 @@ func (m *monitoring) register(ctx workflow.Context) error {
 func (m *monitoring) validateDecide(ctx workflow.Context, d Decision) error {
 	t := m.task
 	switch {
-	case t == nil || t.ID != d.TaskID:
+	case t == nil || (d.TaskKey != "" && t.Key != d.TaskKey) || (d.TaskKey == "" && t.ID != d.TaskID):
 		return reject(RejectInvalid, "task %d is not the open re-check of case %d", d.TaskID, m.in.CaseID)
 	case t.Status != store.TaskOpen:
 		return reject(RejectConflict, "task %d is already decided: %s by user %d", t.ID, t.Decision.Action, t.Decision.ActorID)
@@ -109,7 +109,7 @@ func (m *monitoring) eliminationGuard(now time.Time, d Decision) error {
 }
 
 func (m *monitoring) decide(ctx workflow.Context, d Decision) (Result, error) {
-	d.At = workflow.Now(ctx)
+	d.At, d.TaskID = workflow.Now(ctx), m.task.ID
 	m.task.Status, m.task.Decision = store.TaskDecided, &d
 	return m.awaitSettled(ctx)
 }

@@ -70,7 +70,7 @@ func (r *approval) handleObjections(ctx workflow.Context, st process.Stage) (out
 		}
 	}
 	for i := range r.st.Tasks {
-		t := &r.st.Tasks[i]
+		t := r.st.Tasks[i]
 		if t.Kind != kindObjection || t.Status != store.TaskDecided || t.processed {
 			continue
 		}

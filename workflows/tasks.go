@@ -22,7 +22,7 @@ func (r *approval) openTask(ctx workflow.Context, st, spec process.Stage, branch
 	r.attempts[key]++
 	region := r.regionAt(spec.Level)
 	now := workflow.Now(ctx)
-	t := TaskState{Stage: st.ID, Branch: branch, Kind: spec.Kind, Role: spec.Role, Level: spec.Level,
+	t := &TaskState{Key: fmt.Sprintf("%s/%s/%d", r.scope(), key, r.attempts[key]), Stage: st.ID, Branch: branch, Kind: spec.Kind, Role: spec.Role, Level: spec.Level,
 		Region: region.Code, Actions: spec.Actions, OpenedAt: now, Status: store.TaskOpen,
 		DueAt: r.due(ctx, now, spec.SLA)}
 	if t.Kind == "" || t.Kind == process.KindParallel {
@@ -32,15 +32,16 @@ func (r *approval) openTask(ctx workflow.Context, st, spec process.Stage, branch
 	if name == "" {
 		name = st.Name.String()
 	}
-	in := activities.OpenTaskInput{Key: fmt.Sprintf("%s/%s/%d", r.scope(), key, r.attempts[key]),
-		CaseID: r.in.CaseID, Stage: st.ID, StageName: name, Kind: t.Kind, Role: t.Role,
+	in := activities.OpenTaskInput{Key: t.Key, CaseID: r.in.CaseID, Stage: st.ID, StageName: name, Kind: t.Kind, Role: t.Role,
 		RegionCode: t.Region, Actions: t.Actions, DueAt: t.DueAt}
+	// Known before the row exists: a decision naming the key is accepted
+	// even if it overtakes the activity's answer.
+	r.st.Tasks = append(r.st.Tasks, t)
 	if err := workflow.ExecuteActivity(ctx, a.OpenTask, in).Get(ctx, &t.ID); err != nil {
 		return nil, err
 	}
-	r.st.Tasks = append(r.st.Tasks, t)
 	r.history(ctx, st.ID, "opened", 0, spec.Role)
-	return &r.st.Tasks[len(r.st.Tasks)-1], nil
+	return t, nil
 }
 
 // closeTask writes an accepted decision to the inbox and timeline.
@@ -57,11 +58,11 @@ func (r *approval) closeTask(ctx workflow.Context, t *TaskState) error {
 	return nil
 }
 
-// task finds a task of this case by id.
-func (r *approval) task(id int64) *TaskState {
-	for i := range r.st.Tasks {
-		if r.st.Tasks[i].ID == id {
-			return &r.st.Tasks[i]
+// task finds the task a decision names, by key or by id.
+func (r *approval) task(d Decision) *TaskState {
+	for _, t := range r.st.Tasks {
+		if (d.TaskKey != "" && t.Key == d.TaskKey) || (d.TaskKey == "" && d.TaskID != 0 && t.ID == d.TaskID) {
+			return t
 		}
 	}
 	return nil

@@ -38,6 +38,10 @@ type ApprovalInput struct {
 // Decision is one official's decision on one task, as the decide Update
 // carries it.
 type Decision struct {
+	// TaskKey identifies the task before its id is known to the workflow
+	// (the inbox row can be read a moment before the workflow sees the
+	// activity's answer); TaskID is the inbox row's id.
+	TaskKey    string `json:",omitempty"`
 	TaskID     int64
 	ActorID    int64
 	ActorRole  string
@@ -94,6 +98,7 @@ type Result struct {
 // TaskState is a task as the workflow sees it.
 type TaskState struct {
 	ID          int64
+	Key         string
 	Stage       string
 	Branch      string `json:",omitempty"`
 	Kind        string
@@ -125,7 +130,7 @@ type State struct {
 	CaseID   int64
 	Status   string
 	Stage    string
-	Tasks    []TaskState
+	Tasks    []*TaskState
 	Deadline *time.Time `json:",omitempty"`
 	Paused   time.Duration
 	History  []HistoryEntry

@@ -39,7 +39,7 @@ func (r *approval) register(ctx workflow.Context) error {
 }
 
 func (r *approval) validateDecide(d Decision) error {
-	t := r.task(d.TaskID)
+	t := r.task(d)
 	switch {
 	case t == nil:
 		return reject(RejectInvalid, "task %d is not a task of case %d", d.TaskID, r.in.CaseID)
@@ -101,7 +101,8 @@ func (r *approval) validateAppraisal(t *TaskState, d Decision) error {
 }
 
 func (r *approval) decide(ctx workflow.Context, d Decision) (Result, error) {
-	t := r.task(d.TaskID)
+	t := r.task(d)
+	d.TaskID = t.ID
 	d.At = workflow.Now(ctx)
 	t.Status, t.Decision = store.TaskDecided, &d
 	r.deciders = append(r.deciders, decider{user: d.ActorID, level: t.Level})

@@ -52,7 +52,7 @@ func (r *approval) nextDeadline(until *time.Time) *time.Time {
 			continue
 		}
 		if !t.reminded {
-			consider(remindAt(t))
+			consider(remindAt(*t))
 		} else if !t.overdue {
 			consider(*t.DueAt)
 		}
@@ -68,7 +68,7 @@ func remindAt(t TaskState) time.Time {
 func (r *approval) fireDeadlines(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	for i := range r.st.Tasks {
-		t := &r.st.Tasks[i]
+		t := r.st.Tasks[i]
 		if t.Status != store.TaskOpen || t.DueAt == nil {
 			continue
 		}
@@ -107,7 +107,7 @@ func (r *approval) project(ctx workflow.Context) error {
 	var stages []store.CurrentStage
 	for _, t := range r.st.Tasks {
 		if t.Status == store.TaskOpen {
-			stages = append(stages, store.CurrentStage{ID: t.Stage, Name: r.stageName(t), Role: t.Role, DueAt: t.DueAt})
+			stages = append(stages, store.CurrentStage{ID: t.Stage, Name: r.stageName(*t), Role: t.Role, DueAt: t.DueAt})
 		}
 	}
 	if r.st.Status == store.StatusInNotice {
