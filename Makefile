@@ -4,13 +4,17 @@ export CGO_ENABLED=0
 
 GO ?= go
 
-.PHONY: test vet build run smoke
+.PHONY: test vet workflowcheck build run
 
-test: vet
+test: vet workflowcheck
 	$(GO) test -count=1 -timeout 40m ./...
 
 vet:
 	$(GO) vet ./...
+
+# Static check that workflow code is deterministic.
+workflowcheck:
+	$(GO) run go.temporal.io/sdk/contrib/tools/workflowcheck@v0.6.0 ./workflows/...
 
 build:
 	$(GO) build -o bin/assistflow ./cmd/assistflow

@@ -134,15 +134,21 @@ func (r *approval) runStage(ctx workflow.Context, st process.Stage) (outcome, er
 	}
 }
 
-// skipped evaluates a stage's CEL condition. A condition that fails to
-// evaluate runs the stage: a human looking is the safe default.
+// skipped evaluates a stage's CEL condition. The answer is recorded with
+// SideEffect, so a CEL library upgrade can never change a replayed case.
+// A condition that fails to evaluate runs the stage: a human looking is
+// the safe default.
 func (r *approval) skipped(ctx workflow.Context, st process.Stage) (bool, error) {
 	if st.When == "" {
 		return false, nil
 	}
-	ok, err := process.EvalCondition(st.When, r.in.Facts)
-	if err != nil || ok {
-		return false, nil
+	var run bool
+	eval := func(workflow.Context) any {
+		ok, err := process.EvalCondition(st.When, r.in.Facts) //workflowcheck:ignore recorded by SideEffect
+		return err != nil || ok
+	}
+	if err := workflow.SideEffect(ctx, eval).Get(&run); err != nil || run {
+		return false, err
 	}
 	return true, r.record(ctx, st.ID, "skipped", nil, st.When)
 }

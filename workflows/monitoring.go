@@ -62,7 +62,6 @@ type monitoring struct {
 	requests int
 	settled  int
 	task     *TaskState
-
 }
 
 // Monitoring re-checks an enrolled household every cycle, re-assesses it

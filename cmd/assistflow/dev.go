@@ -54,6 +54,7 @@ func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout 
 		return err
 	}
 	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
+	ensureSearchAttributes(ctx, c, cfg.Temporal.Namespace, log)
 	w, running, err := startWorker(c, cfg, st, log)
 	if err != nil {
 		return err

@@ -65,6 +65,7 @@ func workerCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdo
 		return err
 	}
 	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
+	ensureSearchAttributes(ctx, c, cfg.Temporal.Namespace, log)
 	w, _, err := startWorker(c, cfg, st, log)
 	if err != nil {
 		return err
