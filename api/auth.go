@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +81,9 @@ func viewOfUser(u store.User, gs []store.Grant) userView {
 // login checks a password and issues a bearer token. Unknown users and
 // wrong passwords get the same answer.
 func (s *Server) login(c *fiber.Ctx) error {
+	if len(s.cfg.JWTSecret) == 0 {
+		return newProblem(fiber.StatusNotFound, "local sign-in is disabled: sign in with the identity provider")
+	}
 	var req loginRequest
 	if err := decodeJSON(c, &req); err != nil {
 		return err
@@ -126,18 +130,7 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if !ok || raw == "" {
 		return newProblem(fiber.StatusUnauthorized, "a bearer token is required")
 	}
-	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("assistflow"), jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(s.cfg.Now))
-	if err != nil {
-		return newProblem(fiber.StatusUnauthorized, "invalid or expired token")
-	}
-	id, err := strconv.ParseInt(claims.Subject, 10, 64)
-	if err != nil {
-		return newProblem(fiber.StatusUnauthorized, "invalid token subject")
-	}
-	u, err := s.store.User(c.UserContext(), id)
+	u, err := s.tokenUser(c.UserContext(), raw)
 	if err != nil || u.Disabled {
 		return newProblem(fiber.StatusUnauthorized, "user is unknown or disabled")
 	}
@@ -149,6 +142,30 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// tokenUser finds the user a token names: our own HS256 tokens carry the
+// user id; an external issuer's carry a username claim.
+func (s *Server) tokenUser(ctx context.Context, raw string) (store.User, error) {
+	var claims jwt.RegisteredClaims
+	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("assistflow"), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.cfg.Now))
+	if err == nil && len(s.cfg.JWTSecret) > 0 {
+		id, err := strconv.ParseInt(claims.Subject, 10, 64)
+		if err != nil {
+			return store.User{}, err
+		}
+		return s.store.User(ctx, id)
+	}
+	if s.cfg.OIDC == nil {
+		return store.User{}, errors.New("invalid token")
+	}
+	name, err := s.cfg.OIDC.Username(ctx, raw, s.cfg.Now)
+	if err != nil {
+		return store.User{}, err
+	}
+	return s.store.UserByUsername(ctx, name)
+}
+
 func principal(c *fiber.Ctx) *Principal { return c.Locals("principal").(*Principal) }
 
 func (s *Server) me(c *fiber.Ctx) error {
@@ -156,11 +173,17 @@ func (s *Server) me(c *fiber.Ctx) error {
 	return c.JSON(viewOfUser(p.User, p.Grants))
 }
 
+// maxJSONBody bounds JSON requests; only uploads may be larger.
+const maxJSONBody = 1 << 20
+
 // decodeJSON reads a JSON body strictly: unknown fields and trailing data
 // are errors that name what is wrong.
 func decodeJSON(c *fiber.Ctx, dst any) error {
 	if !strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
 		return newProblem(fiber.StatusUnsupportedMediaType, "send Content-Type: application/json")
+	}
+	if len(c.Body()) > maxJSONBody {
+		return newProblem(fiber.StatusRequestEntityTooLarge, "a JSON body may be at most 1 MB")
 	}
 	dec := json.NewDecoder(strings.NewReader(string(c.Body())))
 	dec.DisallowUnknownFields()

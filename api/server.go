@@ -20,10 +20,13 @@ type Config struct {
 	TaskQueue string
 	Calendar  *process.Calendar
 	JWTSecret []byte
-	JWTTTL    time.Duration
-	Checks    []Check
-	Log       *slog.Logger
-	Now       func() time.Time
+	// OIDC, when set, also accepts tokens of an external issuer.
+	OIDC   *OIDC
+	JWTTTL time.Duration
+	Checks []Check
+	Blobs  Blobs
+	Log    *slog.Logger
+	Now    func() time.Time
 	// LoginLimit is how many logins one client address may try a minute.
 	LoginLimit int
 }
@@ -61,7 +64,7 @@ func New(cfg Config) *Server {
 	s.app = fiber.New(fiber.Config{
 		AppName:               "assistflow",
 		DisableStartupMessage: true,
-		BodyLimit:             1 << 20,
+		BodyLimit:             MaxAttachment + 1<<20, // JSON bodies are held to 1 MB in decodeJSON
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
@@ -77,6 +80,7 @@ func (s *Server) table() []route {
 		{method: "GET", path: "/healthz", handler: s.healthz, public: true, summary: "Process is alive"},
 		{method: "GET", path: "/readyz", handler: s.readyz, public: true, summary: "Database, Temporal and worker are ready"},
 		{method: "GET", path: "/openapi.json", handler: s.openapi, public: true, summary: "This API's OpenAPI 3.1 document"},
+		{method: "GET", path: "/docs", handler: s.docs, public: true, summary: "This API's reference page"},
 		{method: "POST", path: "/api/v1/auth/login", handler: s.login, public: true, summary: "Sign in; returns a bearer token"},
 		{method: "GET", path: "/api/v1/me", handler: s.me, summary: "The signed-in user and their roles"},
 		{method: "POST", path: "/api/v1/cases", handler: s.createCase, summary: "Submit a case (Idempotency-Key header required)"},
@@ -85,10 +89,14 @@ func (s *Server) table() []route {
 		{method: "POST", path: "/api/v1/cases/:id/withdraw", handler: s.withdrawCase, summary: "Withdraw an application"},
 		{method: "POST", path: "/api/v1/cases/:id/materials", handler: s.supplyMaterials, summary: "Supply materials that were asked for"},
 		{method: "POST", path: "/api/v1/cases/:id/objections", handler: s.objectCase, summary: "Object to a case on public notice"},
+		{method: "POST", path: "/api/v1/cases/:id/attachments", handler: s.uploadAttachment, summary: "Upload evidence or materials (multipart field \"file\"; JPEG, PNG, GIF, WebP, PDF; at most 10 MB)"},
+		{method: "GET", path: "/api/v1/cases/:id/attachments", handler: s.listAttachments, summary: "List a case's attachments"},
+		{method: "GET", path: "/api/v1/cases/:id/attachments/:aid", handler: s.downloadAttachment, summary: "Download one attachment"},
 		{method: "GET", path: "/api/v1/notices", handler: s.notices, summary: "The public notice board of a region"},
 		{method: "GET", path: "/api/v1/tasks", handler: s.inbox, summary: "The caller's task inbox"},
 		{method: "POST", path: "/api/v1/tasks/:id/claim", handler: s.claimTask, summary: "Claim a task"},
 		{method: "POST", path: "/api/v1/tasks/:id/unclaim", handler: s.unclaimTask, summary: "Return a claimed task to the pool"},
+		{method: "POST", path: "/api/v1/tasks/:id/delegate", handler: s.delegateTask, summary: "Hand a claimed task to an acting official until a time"},
 		{method: "POST", path: "/api/v1/tasks/:id/decision", handler: s.decideTask, summary: "Decide a task"},
 		{method: "POST", path: "/api/v1/tasks/decisions", handler: s.decideBatch, summary: "Decide up to 200 tasks at once"},
 	}

@@ -26,13 +26,14 @@ type taskView struct {
 	Region    string     `json:"region"`
 	Actions   store.JSON `json:"actions"`
 	Assignee  *int64     `json:"assignee"`
+	Delegate  *int64     `json:"delegate,omitempty"`
 	DueAt     *time.Time `json:"due_at"`
 	Overdue   bool       `json:"overdue"`
 }
 
 func viewOfTask(t store.Task, now time.Time) taskView {
 	return taskView{ID: t.ID, CaseID: t.CaseID, Program: t.Program, Stage: t.Stage, StageName: t.StageName,
-		Kind: t.Kind, Role: t.Role, Region: t.RegionCode, Actions: t.Actions, Assignee: t.AssigneeID,
+		Kind: t.Kind, Role: t.Role, Region: t.RegionCode, Actions: t.Actions, Assignee: t.AssigneeID, Delegate: t.DelegateID,
 		DueAt: t.DueAt, Overdue: t.Overdue || (t.DueAt != nil && t.DueAt.Before(now))}
 }
 
@@ -86,7 +87,8 @@ func (s *Server) visibleTask(c *fiber.Ctx, idParam string) (store.Task, error) {
 	if err != nil {
 		return store.Task{}, err
 	}
-	if !t.Visible(principal(c).Scopes()) {
+	p := principal(c)
+	if !t.Visible(p.Scopes()) && !t.ActingFor(p.User.ID, s.cfg.Now()) {
 		return store.Task{}, store.ErrNotFound
 	}
 	return t, nil
@@ -170,10 +172,15 @@ func (s *Server) decide(c *fiber.Ctx, t store.Task, req decisionRequest) error {
 	if t.Status != store.TaskOpen {
 		return fmt.Errorf("%w: task %d is %s", store.ErrConflict, t.ID, t.Status)
 	}
+	var onBehalfOf *int64
 	if t.AssigneeID != nil && *t.AssigneeID != p.User.ID {
-		return fmt.Errorf("%w: task %d is claimed by another official", store.ErrConflict, t.ID)
+		if !t.ActingFor(p.User.ID, s.cfg.Now()) {
+			return fmt.Errorf("%w: task %d is claimed by another official", store.ErrConflict, t.ID)
+		}
+		onBehalfOf = t.AssigneeID
 	}
-	d := workflows.Decision{TaskKey: t.TaskKey, TaskID: t.ID, ActorID: p.User.ID, ActorRole: t.Role, Action: req.Action,
+	d := workflows.Decision{TaskKey: t.TaskKey, TaskID: t.ID, ActorID: p.User.ID, ActorRole: t.Role,
+		OnBehalfOf: onBehalfOf, Action: req.Action,
 		ReasonCode: req.ReasonCode, Comment: req.Comment, Evidence: req.Evidence, ReturnTo: req.ReturnTo,
 		Appraisal: req.Appraisal, PerCapitaIncome: req.Income, Measure: req.Measure}
 	_, err := s.update(c.UserContext(), t.WorkflowID, workflows.UpdateDecide,

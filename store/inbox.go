@@ -111,11 +111,14 @@ func (s *Store) inboxBase(ctx context.Context, q InboxQuery, view string) *gorm.
 			vis = vis.Or(cond)
 		}
 	}
+	// A delegate sees the tasks handed to them even without the role.
+	vis = vis.Or("tasks.delegate_id = ? AND tasks.delegate_until > ?", q.UserID, q.Now)
 	db = db.Where(vis)
 	soon := q.Now.Add(q.DueSoon)
 	switch view {
 	case ViewMine:
-		db = db.Where("tasks.assignee_id = ?", q.UserID)
+		db = db.Where("(tasks.assignee_id = ? OR (tasks.delegate_id = ? AND tasks.delegate_until > ?))",
+			q.UserID, q.UserID, q.Now)
 	case ViewClaimable:
 		db = db.Where("tasks.assignee_id IS NULL")
 	case ViewDueSoon:

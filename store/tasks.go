@@ -20,28 +20,31 @@ const (
 // Task is one human step of one case: a review, an appraisal, an objection
 // review or a re-check visit, for a role at a region.
 type Task struct {
-	ID         int64      `json:"id"`
-	TaskKey    string     `json:"-"`
-	WorkflowID string     `json:"-"`
-	CaseID     int64      `json:"case_id"`
-	Program    string     `json:"program"`
-	Stage      string     `json:"stage"`
-	StageName  string     `json:"stage_name"`
-	Kind       string     `json:"kind"`
-	Role       string     `json:"role"`
-	RegionCode string     `json:"region"`
-	RegionPath string     `json:"-"`
-	Actions    JSON       `json:"actions"`
-	Status     string     `json:"status"`
-	AssigneeID *int64     `json:"assignee,omitempty"`
-	DueAt      *time.Time `json:"due_at,omitempty"`
-	Overdue    bool       `json:"overdue"`
-	Decision   string     `json:"decision,omitempty"`
-	ReasonCode string     `json:"reason_code,omitempty"`
-	DecidedBy  *int64     `json:"decided_by,omitempty"`
-	OnBehalfOf *int64     `json:"on_behalf_of,omitempty"`
-	DecidedAt  *time.Time `json:"decided_at,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
+	ID         int64  `json:"id"`
+	TaskKey    string `json:"-"`
+	WorkflowID string `json:"-"`
+	CaseID     int64  `json:"case_id"`
+	Program    string `json:"program"`
+	Stage      string `json:"stage"`
+	StageName  string `json:"stage_name"`
+	Kind       string `json:"kind"`
+	Role       string `json:"role"`
+	RegionCode string `json:"region"`
+	RegionPath string `json:"-"`
+	Actions    JSON   `json:"actions"`
+	Status     string `json:"status"`
+	AssigneeID *int64 `json:"assignee,omitempty"`
+	// DelegateID acts for the assignee until DelegateUntil.
+	DelegateID    *int64     `json:"delegate,omitempty"`
+	DelegateUntil *time.Time `json:"delegate_until,omitempty"`
+	DueAt         *time.Time `json:"due_at,omitempty"`
+	Overdue       bool       `json:"overdue"`
+	Decision      string     `json:"decision,omitempty"`
+	ReasonCode    string     `json:"reason_code,omitempty"`
+	DecidedBy     *int64     `json:"decided_by,omitempty"`
+	OnBehalfOf    *int64     `json:"on_behalf_of,omitempty"`
+	DecidedAt     *time.Time `json:"decided_at,omitempty"`
+	CreatedAt     time.Time  `json:"created_at"`
 }
 
 // NewTask is a task to open; Key makes opening idempotent.

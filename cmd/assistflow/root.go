@@ -23,7 +23,7 @@ func rootCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *cob
 		command(devCommand, "dev", "Run everything in one process: embedded Temporal, SQLite, API, worker, demo data",
 			config.FlagsCommon|config.FlagsHTTP|config.FlagsDev, stdout, stderr, env),
 		command(serveCommand, "serve", "Run the HTTP API against an external Temporal cluster",
-			config.FlagsCommon|config.FlagsHTTP|config.FlagsTemporal, stdout, stderr, env),
+			config.FlagsCommon|config.FlagsHTTP|config.FlagsTemporal|config.FlagsOIDC, stdout, stderr, env),
 		command(workerCommand, "worker", "Run the Temporal workers (workflows and activities)",
 			config.FlagsCommon|config.FlagsTemporal, stdout, stderr, env),
 		migrateCommand(stdout, stderr, env),

@@ -7,18 +7,25 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"path/filepath"
 
 	"github.com/assistflow/assistflow/api"
 	"github.com/assistflow/assistflow/cmd/assistflow/config"
 	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/store"
 	"github.com/spf13/cobra"
 )
 
 // serveCommand runs the API only, against an external Temporal frontend.
 func serveCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
 	ctx := cmd.Context()
-	if cfg.JWT.Secret == "" {
-		return errors.New("serve needs --jwt-secret (or " + config.EnvName("jwt-secret") + ")")
+	if cfg.JWT.Secret == "" && cfg.OIDC.Issuer == "" {
+		return errors.New("serve needs --jwt-secret (or " + config.EnvName("jwt-secret") + ") or an OIDC issuer")
+	}
+	var oidc *api.OIDC
+	if cfg.OIDC.Issuer != "" {
+		oidc = &api.OIDC{Issuer: cfg.OIDC.Issuer, JWKSURL: cfg.OIDC.JWKSURL, Audience: cfg.OIDC.Audience,
+			UsernameClaim: cfg.OIDC.UsernameClaim}
 	}
 	var stack shutdownStack
 	defer stack.run(log)
@@ -33,7 +40,8 @@ func serveCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdou
 	}
 	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
 	srv := api.New(api.Config{Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
-		JWTSecret: []byte(cfg.JWT.Secret), JWTTTL: cfg.JWT.TTL, Checks: checks(st, c, nil), Log: log})
+		JWTSecret: []byte(cfg.JWT.Secret), JWTTTL: cfg.JWT.TTL, OIDC: oidc, Checks: checks(st, c, nil), Log: log,
+		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

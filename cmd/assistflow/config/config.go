@@ -31,6 +31,15 @@ type Config struct {
 
 	Temporal Temporal
 	JWT      JWT
+	OIDC     OIDC
+}
+
+// OIDC lets serve accept tokens of an external identity provider.
+type OIDC struct {
+	Issuer        string
+	JWKSURL       string
+	Audience      string
+	UsernameClaim string
 }
 
 // Temporal says where the engine is. In `dev` it runs in-process.
@@ -78,6 +87,7 @@ const (
 	FlagsHTTP                 // http addr, JWT
 	FlagsTemporal             // external Temporal connection
 	FlagsDev                  // embedded Temporal ports and retention
+	FlagsOIDC                 // external token issuer (serve)
 )
 
 // Bind registers the flags of the given groups on fs, writing into c.
@@ -103,6 +113,12 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 	if groups&(FlagsTemporal|FlagsDev) != 0 {
 		fs.StringVar(&c.Temporal.Namespace, "temporal-namespace", c.Temporal.Namespace, "Temporal namespace")
 		fs.StringVar(&c.Temporal.TaskQueue, "task-queue", c.Temporal.TaskQueue, "Temporal task queue of the approval workers")
+	}
+	if groups&FlagsOIDC != 0 {
+		fs.StringVar(&c.OIDC.Issuer, "oidc-issuer", c.OIDC.Issuer, "accept bearer tokens of this OIDC issuer (iss claim)")
+		fs.StringVar(&c.OIDC.JWKSURL, "oidc-jwks-url", c.OIDC.JWKSURL, "the issuer's JWKS URL")
+		fs.StringVar(&c.OIDC.Audience, "oidc-audience", c.OIDC.Audience, "required aud claim (optional)")
+		fs.StringVar(&c.OIDC.UsernameClaim, "oidc-username-claim", "preferred_username", "claim that names the local user")
 	}
 	if groups&FlagsDev != 0 {
 		fs.IntVar(&c.Temporal.Port, "temporal-port", c.Temporal.Port, "embedded Temporal frontend port (0 picks a free port)")
@@ -152,6 +168,9 @@ func (c *Config) Validate() error {
 		if p < 0 || p > 65535 {
 			errs = append(errs, fmt.Sprintf("%s %d: want 0..65535", name, p))
 		}
+	}
+	if (c.OIDC.Issuer == "") != (c.OIDC.JWKSURL == "") {
+		errs = append(errs, "oidc-issuer and oidc-jwks-url go together")
 	}
 	if c.Temporal.Retention < 24*time.Hour {
 		errs = append(errs, fmt.Sprintf("retention %s: want at least 24h", c.Temporal.Retention))

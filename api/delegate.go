@@ -1,0 +1,64 @@
+package api
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/assistflow/assistflow/process"
+	"github.com/gofiber/fiber/v2"
+)
+
+type delegateRequest struct {
+	ToUser string    `json:"to_user"`
+	Until  time.Time `json:"until"`
+}
+
+// maxDelegation bounds how long an acting official may hold a task.
+const maxDelegation = 90 * 24 * time.Hour
+
+// delegateTask hands a claimed task to an acting official who holds an
+// official role over the task's region. Their decisions are recorded as
+// theirs, on behalf of the holder.
+func (s *Server) delegateTask(c *fiber.Ctx) error {
+	t, err := s.visibleTask(c, c.Params("id"))
+	if err != nil {
+		return err
+	}
+	var req delegateRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	var errs process.ValidationError
+	if req.ToUser == "" {
+		errs = append(errs, process.FieldError{Field: "to_user", Message: "is required (a username)"})
+	}
+	if !req.Until.After(now) || req.Until.Sub(now) > maxDelegation {
+		errs = append(errs, process.FieldError{Field: "until", Message: "must be in the future, at most 90 days ahead"})
+	}
+	if len(errs) > 0 {
+		return invalid(errs)
+	}
+	to, err := s.store.UserByUsername(c.UserContext(), req.ToUser)
+	if err != nil || to.Disabled {
+		return badField("to_user", fmt.Sprintf("no active user %q", req.ToUser))
+	}
+	grants, err := s.store.GrantsOf(c.UserContext(), to.ID)
+	if err != nil {
+		return err
+	}
+	acting := &Principal{User: to, Grants: grants}
+	official := false
+	for _, path := range acting.Jurisdiction() {
+		official = official || strings.HasPrefix(t.RegionPath, path)
+	}
+	if !official {
+		return badField("to_user", "must hold an official role over the task's region")
+	}
+	if err := s.store.Delegate(c.UserContext(), t.ID, principal(c).User.ID, to.ID, req.Until); err != nil {
+		return err
+	}
+	t, _ = s.store.Task(c.UserContext(), t.ID)
+	return c.JSON(viewOfTask(t, now))
+}

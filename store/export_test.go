@@ -1,0 +1,45 @@
+package store
+
+import (
+	"sync"
+	"testing"
+
+	"gorm.io/gorm"
+)
+
+// RecordedQuery is one SELECT the store sent to the database, with its
+// arguments, exactly as the driver received it.
+type RecordedQuery struct {
+	SQL  string
+	Vars []any
+}
+
+// RecordQueries makes s remember every query it runs from now on, so a test
+// can EXPLAIN the statements the store really issues rather than a copy
+// that may drift from them. The returned function lists them in order.
+func RecordQueries(t testing.TB, s *Store) func() []RecordedQuery {
+	t.Helper()
+	var (
+		mu  sync.Mutex
+		got []RecordedQuery
+	)
+	record := func(db *gorm.DB) {
+		if db.Error != nil {
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		got = append(got, RecordedQuery{SQL: db.Statement.SQL.String(), Vars: append([]any(nil), db.Statement.Vars...)})
+	}
+	if err := s.db.Callback().Query().After("gorm:query").Register("test:record_query", record); err != nil {
+		t.Fatalf("record queries: %v", err)
+	}
+	if err := s.db.Callback().Row().After("gorm:row").Register("test:record_row", record); err != nil {
+		t.Fatalf("record queries: %v", err)
+	}
+	return func() []RecordedQuery {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]RecordedQuery(nil), got...)
+	}
+}
