@@ -45,7 +45,9 @@ type caseView struct {
 		Role string `json:"role"`
 	} `json:"current_stages"`
 	Timeline []struct {
-		Stage, Action, ActorRole string
+		Stage     string `json:"stage"`
+		Action    string `json:"action"`
+		ActorRole string `json:"actor_role"`
 	} `json:"timeline"`
 	Definition struct {
 		Key     string `json:"key"`

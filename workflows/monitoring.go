@@ -138,7 +138,9 @@ func (m *monitoring) cycle(ctx workflow.Context) error {
 	if err := m.openRecheck(ctx, stage, role, level); err != nil {
 		return err
 	}
-	m.settled = m.requests
+	if m.task.Status == store.TaskOpen {
+		m.settled = m.requests
+	}
 	if err := workflow.Await(ctx, func() bool { return m.task.Status == store.TaskDecided }); err != nil {
 		return err
 	}

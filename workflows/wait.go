@@ -15,6 +15,12 @@ import (
 // rest, so their callers get an answer that matches the database.
 func (r *approval) wait(ctx workflow.Context, until *time.Time, cond func() bool) error {
 	for {
+		// An Update accepted while the loop was busy is settled only once
+		// the loop has acted on it: settling before checking cond would
+		// answer a caller before its request reached the database.
+		if cond() {
+			return nil
+		}
 		r.settle()
 		next := r.nextDeadline(until)
 		if next == nil {
@@ -29,9 +35,6 @@ func (r *approval) wait(ctx workflow.Context, until *time.Time, cond func() bool
 		}
 		if err := r.fireDeadlines(ctx); err != nil {
 			return err
-		}
-		if cond() {
-			return nil
 		}
 	}
 }
