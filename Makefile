@@ -6,8 +6,14 @@ GO ?= go
 
 .PHONY: test vet workflowcheck build run
 
+# Every package on SQLite; then, when ASSISTFLOW_TEST_POSTGRES holds a DSN,
+# the store and migration tests once more against PostgreSQL.
 test: vet workflowcheck
-	$(GO) test -count=1 -timeout 40m ./...
+	env -u ASSISTFLOW_TEST_POSTGRES $(GO) test -count=1 -timeout 40m ./...
+	@if [ -n "$$ASSISTFLOW_TEST_POSTGRES" ]; then \
+		echo "store and migrations against PostgreSQL"; \
+		$(GO) test -count=1 -timeout 10m ./store/ ./migrations/; \
+	fi
 
 vet:
 	$(GO) vet ./...

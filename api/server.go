@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/assistflow/assistflow/process"
@@ -103,7 +105,14 @@ func (s *Server) table() []route {
 }
 
 func (s *Server) mount() {
+	// Sign-in attempts are limited per account and client address: an
+	// office behind one NAT is not locked out by one person's typos.
 	login := limiter.New(limiter.Config{Max: s.cfg.LoginLimit, Expiration: time.Minute,
+		KeyGenerator: func(c *fiber.Ctx) string {
+			var req loginRequest
+			_ = json.Unmarshal(c.Body(), &req)
+			return c.IP() + "|" + strings.ToLower(req.Username)
+		},
 		LimitReached: func(c *fiber.Ctx) error {
 			return newProblem(fiber.StatusTooManyRequests, "too many sign-in attempts; wait a minute")
 		}})

@@ -19,7 +19,8 @@ import (
 
 // prepare seeds a data dir before `dev` first starts: demo data, a second
 // county approver (to race), and a pilot version 2 of the identification
-// chain whose notice lasts seconds, active in county 430721 only.
+// of every chain with a notice, whose notice lasts as given, active in
+// county 430721 only.
 func prepare(t *testing.T, dataDir string, notice string) {
 	t.Helper()
 	ctx := context.Background()
@@ -34,10 +35,11 @@ func prepare(t *testing.T, dataDir string, notice string) {
 	require.NoError(t, err)
 	for _, d := range process.Builtins() {
 		require.NoError(t, st.PublishBuiltin(ctx, d.Key, d.JSON()))
-		if d.Key != "monitoring-identification" {
+		i := d.StageIndex("notice")
+		if i < 0 {
 			continue
 		}
-		d.Stages[d.StageIndex("notice")].Duration = process.Duration(notice)
+		d.Stages[i].Duration = process.Duration(notice)
 		require.Empty(t, process.Validate(d))
 		v, err := st.PublishDefinition(ctx, d.Key, d.JSON(), nil)
 		require.NoError(t, err)

@@ -50,6 +50,7 @@ type dev struct {
 	stdout  *bytes.Buffer
 	stderr  *bytes.Buffer
 	exited  chan error
+	tokens  map[string]string
 }
 
 // startDev starts the binary on dataDir with free ports and waits for its
@@ -152,14 +153,21 @@ func (d *dev) call(method, path, token string, body any, out any, headers ...str
 	return resp.StatusCode
 }
 
-// login signs a demo user in and returns the token.
+// login signs a demo user in once per running dev and returns the token.
 func (d *dev) login(username string) string {
 	d.t.Helper()
+	if tok, ok := d.tokens[username]; ok {
+		return tok
+	}
 	var res struct {
 		Token string `json:"token"`
 	}
 	st := d.call("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": "demo"}, &res)
 	require.Equal(d.t, http.StatusOK, st, "login %s", username)
 	require.NotEmpty(d.t, res.Token)
+	if d.tokens == nil {
+		d.tokens = map[string]string{}
+	}
+	d.tokens[username] = res.Token
 	return res.Token
 }

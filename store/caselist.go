@@ -18,6 +18,7 @@ type CaseQuery struct {
 // Cases returns one page of cases, newest first, and the next cursor.
 // Cursors are ids; "after" means ids below the cursor here.
 func (s *Store) Cases(ctx context.Context, q CaseQuery) ([]Case, int64, error) {
+	q.Limit = max(q.Limit, 1)
 	db := s.db.WithContext(ctx).Model(&Case{})
 	if q.ApplicantID != 0 && len(q.RegionPaths) == 0 {
 		db = db.Where("applicant_id = ?", q.ApplicantID)

@@ -59,3 +59,55 @@ func TestClaimAndUnclaim(t *testing.T) {
 	require.NoError(t, err)
 	require.Nil(t, got.AssigneeID, "a decided task cannot be claimed")
 }
+
+// A holder may hand a claimed task to an acting official until a time; the
+// delegate sees it (in "all" and "mine") only until then. The end may come
+// in any time zone (the API takes it from a JSON body).
+func TestDelegation(t *testing.T) {
+	ctx := context.Background()
+	cst := time.FixedZone("CST", 8*3600)
+	for _, zone := range []*time.Location{time.UTC, cst} {
+		t.Run(zone.String(), func(t *testing.T) {
+			st := openTestStore(t)
+			withRegions(t, st)
+			holder := mustUser(t, st, "holder", store.NewGrant{Role: "village_officer", Region: store.DemoVillage})
+			acting := mustUser(t, st, "acting", store.NewGrant{Role: "township_clerk", Region: store.DemoTownship})
+			stranger := mustUser(t, st, "stranger", store.NewGrant{Role: "township_clerk", Region: store.DemoTownship})
+			c := mustCase(t, st, mustUser(t, st, "alice"), store.DemoVillage, "k")
+			task := mustTask(t, st, c, taskSpec{key: "t"})
+			until := inboxNow.Add(time.Hour).In(zone)
+
+			require.ErrorIs(t, st.Delegate(ctx, task.ID, holder.ID, acting.ID, until), store.ErrConflict, "claim before delegating")
+			require.NoError(t, st.ClaimTask(ctx, task.ID, holder.ID))
+			require.ErrorIs(t, st.Delegate(ctx, task.ID, holder.ID, holder.ID, until), store.ErrInvalid)
+			require.ErrorIs(t, st.Delegate(ctx, task.ID, stranger.ID, acting.ID, until), store.ErrConflict)
+			require.NoError(t, st.Delegate(ctx, task.ID, holder.ID, acting.ID, until))
+
+			got, err := st.Task(ctx, task.ID)
+			require.NoError(t, err)
+			require.Equal(t, holder.ID, *got.AssigneeID, "the holder keeps the task")
+			clerk := []store.Scope{scope(t, st, "township_clerk", store.DemoTownship)}
+			for _, tc := range []struct {
+				name    string
+				user    store.User
+				now     time.Time
+				visible bool
+			}{
+				{"delegate, before the end", acting, inboxNow, true},
+				{"delegate, just before the end", acting, inboxNow.Add(59 * time.Minute), true},
+				{"delegate, after the end", acting, inboxNow.Add(2 * time.Hour), false},
+				{"someone else with the same grant", stranger, inboxNow, false},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					require.Equal(t, tc.visible, got.ActingFor(tc.user.ID, tc.now), "ActingFor")
+					for _, view := range []string{store.ViewAll, store.ViewMine} {
+						ts, _, err := st.Inbox(ctx, store.InboxQuery{UserID: tc.user.ID, Scopes: clerk, View: view,
+							Limit: 10, Now: tc.now})
+						require.NoError(t, err)
+						require.Equal(t, tc.visible, len(ts) == 1, "view %s: %v", view, ids(ts, taskID))
+					}
+				})
+			}
+		})
+	}
+}
