@@ -79,6 +79,7 @@ type DeadlineInput struct {
 	TaskID     int64
 	CaseID     int64
 	Stage      string
+	StageName  string
 	Role       string
 	RegionPath string // the task's region; escalation goes to the level above
 	Percent    int    // 80 = reminder, 100 = overdue
@@ -91,20 +92,20 @@ func (a *Activities) TaskDeadline(ctx context.Context, in DeadlineInput) error {
 	n := store.Notification{CaseID: &caseID, Role: in.Role, RegionPath: in.RegionPath}
 	if in.Percent < 100 {
 		n.NotificationKey = fmt.Sprintf("task/%d/remind", in.TaskID)
-		n.Kind, n.Message = "reminder", fmt.Sprintf("案件 %d 的「%s」环节即将到期", in.CaseID, in.Stage)
+		n.Kind, n.Message = "reminder", fmt.Sprintf("案件 %d 的「%s」环节即将到期", in.CaseID, in.StageName)
 		return boundary(a.Store.Notify(ctx, n))
 	}
 	if err := a.Store.MarkOverdue(ctx, in.TaskID); err != nil {
 		return boundary(err)
 	}
 	n.NotificationKey = fmt.Sprintf("task/%d/overdue", in.TaskID)
-	n.Kind, n.Message = "overdue", fmt.Sprintf("案件 %d 的「%s」环节已超期", in.CaseID, in.Stage)
+	n.Kind, n.Message = "overdue", fmt.Sprintf("案件 %d 的「%s」环节已超期", in.CaseID, in.StageName)
 	if err := a.Store.Notify(ctx, n); err != nil {
 		return boundary(err)
 	}
 	n.NotificationKey = fmt.Sprintf("task/%d/escalated", in.TaskID)
 	n.Kind, n.Role, n.RegionPath = "escalation", "", parentPath(in.RegionPath)
-	n.Message = fmt.Sprintf("下级环节超期：案件 %d 的「%s」（%s）", in.CaseID, in.Stage, in.Role)
+	n.Message = fmt.Sprintf("下级环节超期：案件 %d 的「%s」（%s）", in.CaseID, in.StageName, in.Role)
 	return boundary(a.Store.Notify(ctx, n))
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
@@ -34,7 +35,11 @@ func newTestServer(t *testing.T, mod func(*Config)) *Server {
 	require.NoError(t, st.Migrate(ctx))
 	_, err = st.SeedDemo(ctx)
 	require.NoError(t, err)
-	cfg := Config{Store: st, JWTSecret: []byte("test-secret"), Log: log, Blobs: store.DiskBlobs{Dir: t.TempDir()}}
+	_, err = st.SeedPolicies(ctx, rbac.DefaultPolicies())
+	require.NoError(t, err)
+	az, err := rbac.New(ctx, st, log)
+	require.NoError(t, err)
+	cfg := Config{Store: st, Authz: az, JWTSecret: []byte("test-secret"), Log: log, Blobs: store.DiskBlobs{Dir: t.TempDir()}}
 	if mod != nil {
 		mod(&cfg)
 	}

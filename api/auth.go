@@ -22,15 +22,6 @@ type Principal struct {
 	Grants []store.Grant
 }
 
-// Scopes are the grants as (role, region subtree) pairs.
-func (p *Principal) Scopes() []store.Scope {
-	out := make([]store.Scope, 0, len(p.Grants))
-	for _, g := range p.Grants {
-		out = append(out, store.Scope{Role: g.Role, RegionPath: g.RegionPath})
-	}
-	return out
-}
-
 // Holds reports whether the user holds role at a region containing path.
 func (p *Principal) Holds(role, path string) bool {
 	for _, g := range p.Grants {
@@ -39,18 +30,6 @@ func (p *Principal) Holds(role, path string) bool {
 		}
 	}
 	return false
-}
-
-// Jurisdiction lists the region subtrees where the user acts as an official
-// (any role but applicant).
-func (p *Principal) Jurisdiction() []string {
-	var out []string
-	for _, g := range p.Grants {
-		if g.Role != process.RoleApplicant {
-			out = append(out, g.RegionPath)
-		}
-	}
-	return out
 }
 
 type loginRequest struct {

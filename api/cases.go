@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/assistflow/assistflow/workflows"
 	"github.com/gofiber/fiber/v2"
@@ -89,20 +90,6 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	return s.writeCase(c, status, cs.ID)
 }
 
-// maySubmit: applicants submit in their own village; officials report
-// households in their jurisdiction (cadre screening, department alerts).
-func (s *Server) maySubmit(p *Principal, channel, path string) bool {
-	if p.Holds(process.RoleApplicant, path) {
-		return true
-	}
-	for _, role := range []string{process.RoleVillageOfficer, process.RoleVillageCommittee, process.RoleTownshipClerk} {
-		if p.Holds(role, path) && channel != "self_report" {
-			return true
-		}
-	}
-	return false
-}
-
 func (s *Server) definitionVersion(c *fiber.Ctx, cs store.Case) (process.Definition, error) {
 	row, err := s.store.DefinitionVersion(c.UserContext(), cs.DefinitionKey, cs.DefinitionVersion)
 	if err != nil {
@@ -124,22 +111,10 @@ func (s *Server) visibleCase(c *fiber.Ctx) (store.Case, error) {
 	if err != nil {
 		return store.Case{}, err
 	}
-	if !canSee(principal(c), cs) {
+	if !s.canSeeCase(principal(c), cs) {
 		return store.Case{}, store.ErrNotFound
 	}
 	return cs, nil
-}
-
-func canSee(p *Principal, cs store.Case) bool {
-	if cs.ApplicantID == p.User.ID {
-		return true
-	}
-	for _, path := range p.Jurisdiction() {
-		if strings.HasPrefix(cs.RegionPath, path) {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) getCase(c *fiber.Ctx) error {
@@ -156,7 +131,7 @@ func (s *Server) listCases(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := store.CaseQuery{ApplicantID: p.User.ID, RegionPaths: p.Jurisdiction(), Status: c.Query("status"),
+	q := store.CaseQuery{ApplicantID: p.User.ID, RegionPaths: s.regionsFor(p, rbac.ObjCase, rbac.ActRead), Status: c.Query("status"),
 		Program: c.Query("program"), Stage: c.Query("stage"), After: after, Limit: limit}
 	if code := c.Query("region"); code != "" {
 		r, err := s.store.Region(c.UserContext(), code)

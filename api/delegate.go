@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/rbac"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -50,7 +51,7 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	}
 	acting := &Principal{User: to, Grants: grants}
 	official := false
-	for _, path := range acting.Jurisdiction() {
+	for _, path := range s.regionsFor(acting, rbac.ObjTask, rbac.ActDecide) {
 		official = official || strings.HasPrefix(t.RegionPath, path)
 	}
 	if !official {

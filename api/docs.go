@@ -34,7 +34,7 @@ func (s *Server) docs(c *fiber.Ctx) error {
 	}
 	rows := make([]row, 0, len(s.routes))
 	for _, r := range s.routes {
-		rows = append(rows, row{r.method, r.path, r.summary, r.public})
+		rows = append(rows, row{r.method, r.path, r.summary, r.access.public})
 	}
 	var buf bytes.Buffer
 	if err := docsPage.Execute(&buf, rows); err != nil {

@@ -33,7 +33,7 @@ func (s *Server) openapi(c *fiber.Ctx) error {
 		if params != nil {
 			op["parameters"] = params
 		}
-		if !r.public {
+		if !r.access.public {
 			op["security"] = []any{map[string]any{"bearer": []any{}}}
 		}
 		paths[p][strings.ToLower(r.method)] = op

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/assistflow/assistflow/workflows"
 	"github.com/gofiber/fiber/v2"
@@ -47,7 +48,7 @@ func (s *Server) inbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := store.InboxQuery{UserID: p.User.ID, Scopes: p.Scopes(), View: view, Program: c.Query("program"),
+	q := store.InboxQuery{UserID: p.User.ID, Scopes: s.scopes(p, rbac.ObjTask, rbac.ActRead), View: view, Program: c.Query("program"),
 		Stage: c.Query("stage"), After: after, Limit: limit, Now: s.cfg.Now(), DueSoon: dueSoon}
 	if v := c.Query("case_id"); v != "" {
 		if q.CaseID, err = strconv.ParseInt(v, 10, 64); err != nil {
@@ -88,7 +89,7 @@ func (s *Server) visibleTask(c *fiber.Ctx, idParam string) (store.Task, error) {
 		return store.Task{}, err
 	}
 	p := principal(c)
-	if !t.Visible(p.Scopes()) && !t.ActingFor(p.User.ID, s.cfg.Now()) {
+	if !t.Visible(s.scopes(p, rbac.ObjTask, rbac.ActDecide)) && !t.ActingFor(p.User.ID, s.cfg.Now()) {
 		return store.Task{}, store.ErrNotFound
 	}
 	return t, nil

@@ -72,6 +72,11 @@ func createUser(tx *gorm.DB, in NewUser, hash string, now time.Time) (User, erro
 			return User{}, err
 		}
 	}
+	if len(in.Grants) > 0 {
+		if _, err := bumpRBAC(tx); err != nil {
+			return User{}, err
+		}
+	}
 	return u, nil
 }
 

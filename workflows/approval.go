@@ -118,6 +118,9 @@ func (r *approval) run(ctx workflow.Context) (string, error) {
 			return r.finishWithdrawn(ctx)
 		}
 	}
+	if r.withdraw != nil && workflow.GetVersion(ctx, "withdraw-with-last-decision", workflow.DefaultVersion, 1) == 1 {
+		return r.finishWithdrawn(ctx)
+	}
 	return r.finishApproved(ctx)
 }
 

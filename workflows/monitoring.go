@@ -21,6 +21,9 @@ const (
 	minMonitoredForElimDays = 180
 )
 
+// recheckNames are the Chinese names of the re-check stages.
+var recheckNames = map[string]string{"monthly_visit": "定期走访", "reassessment": "预警复核", "annual_review": "年度复核"}
+
 // MonitoringInput carries an enrolled household across continue-as-new:
 // everything the next cycle needs, and nothing that grows without bound.
 type MonitoringInput struct {
@@ -165,8 +168,7 @@ func (m *monitoring) openRecheck(ctx workflow.Context, stage, role, level string
 	t := &TaskState{Key: key, Stage: stage, Kind: kindRecheck, Role: role, Level: level, Region: region.Code,
 		Actions:  []string{ActionNoChange, ActionRecordMeasure, ActionProposeEliminate},
 		OpenedAt: workflow.Now(ctx), DueAt: &due, Status: store.TaskOpen}
-	names := map[string]string{"monthly_visit": "定期走访", "reassessment": "预警复核", "annual_review": "年度复核"}
-	in := activities.OpenTaskInput{Key: key, CaseID: m.in.CaseID, Stage: stage, StageName: names[stage], Kind: kindRecheck, Role: role,
+	in := activities.OpenTaskInput{Key: key, CaseID: m.in.CaseID, Stage: stage, StageName: recheckNames[stage], Kind: kindRecheck, Role: role,
 		RegionCode: region.Code, Actions: t.Actions, DueAt: t.DueAt}
 	m.task = t
 	return workflow.ExecuteActivity(ctx, a.OpenTask, in).Get(ctx, &t.ID)

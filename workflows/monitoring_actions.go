@@ -76,6 +76,8 @@ func (m *monitoring) validateDecide(ctx workflow.Context, d Decision) error {
 		return reject(RejectConflict, "task %d is already decided: %s by user %d", t.ID, t.Decision.Action, t.Decision.ActorID)
 	case d.ActorRole != t.Role:
 		return reject(RejectForbidden, "task %d is for role %s, not %s", t.ID, t.Role, d.ActorRole)
+	case d.ActorID == m.in.ApplicantID:
+		return reject(RejectForbidden, "nobody decides their own case")
 	case !contains(t.Actions, d.Action):
 		return reject(RejectInvalid, "action %q is not allowed on a re-check; allowed: %v", d.Action, t.Actions)
 	case d.Action == ActionProposeEliminate:
@@ -151,8 +153,12 @@ func (m *monitoring) project(ctx workflow.Context) error {
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SACaseStatus.ValueSet(m.status())); err != nil {
 		return err
 	}
+	var stages []store.CurrentStage
+	if m.task != nil && m.task.Status == store.TaskOpen {
+		stages = []store.CurrentStage{{ID: m.task.Stage, Name: recheckNames[m.task.Stage], Role: m.task.Role, DueAt: m.task.DueAt}}
+	}
 	return workflow.ExecuteActivity(ctx, a.Project, activities.ProjectInput{CaseID: m.in.CaseID, Seq: m.in.Seq,
-		Status: m.status()}).Get(ctx, nil)
+		Status: m.status(), CurrentStages: stages}).Get(ctx, nil)
 }
 
 func (m *monitoring) event(ctx workflow.Context, action, comment string) error {

@@ -37,11 +37,19 @@ func (r *approval) runReview(ctx workflow.Context, st process.Stage) (outcome, e
 func (r *approval) runParallel(ctx workflow.Context, st process.Stage) (outcome, error) {
 	tasks := make([]*TaskState, 0, len(st.Branches))
 	for _, b := range st.Branches {
+		if skip, err := r.skipped(ctx, b); err != nil {
+			return outcome{}, err
+		} else if skip {
+			continue
+		}
 		t, err := r.openTask(ctx, st, b, b.ID)
 		if err != nil {
 			return outcome{}, err
 		}
 		tasks = append(tasks, t)
+	}
+	if len(tasks) == 0 {
+		return outcome{kind: "next"}, nil
 	}
 	need := st.Require
 	if need <= 0 || need > len(tasks) {
@@ -76,7 +84,13 @@ func (r *approval) runParallel(ctx workflow.Context, st process.Stage) (outcome,
 			}
 		}
 		if final != nil && (final.Decision.Action != process.ActionReject || failed > len(tasks)-need) {
-			return r.outcomeOf(st, final.Decision), r.cancelStage(ctx, st.ID)
+			spec := st
+			for _, b := range st.Branches {
+				if b.ID == final.Branch && b.ReturnTo != "" {
+					spec.ReturnTo = b.ReturnTo
+				}
+			}
+			return r.outcomeOf(spec, final.Decision), r.cancelStage(ctx, st.ID)
 		}
 		if approved >= need {
 			return outcome{kind: "next"}, r.cancelStage(ctx, st.ID)

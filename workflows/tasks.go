@@ -22,9 +22,13 @@ func (r *approval) openTask(ctx workflow.Context, st, spec process.Stage, branch
 	r.attempts[key]++
 	region := r.regionAt(spec.Level)
 	now := workflow.Now(ctx)
+	sla := spec.SLA
+	if sla == nil {
+		sla = st.SLA // a countersign branch takes its stage's time limit
+	}
 	t := &TaskState{Key: fmt.Sprintf("%s/%s/%d", r.scope(), key, r.attempts[key]), Stage: st.ID, Branch: branch, Kind: spec.Kind, Role: spec.Role, Level: spec.Level,
 		Region: region.Code, Actions: spec.Actions, OpenedAt: now, Status: store.TaskOpen,
-		DueAt: r.due(ctx, now, spec.SLA)}
+		DueAt: r.due(ctx, now, sla)}
 	if t.Kind == "" || t.Kind == process.KindParallel {
 		t.Kind = process.KindReview
 	}

@@ -65,6 +65,14 @@ func (r *approval) validateDecide(d Decision) error {
 				d.ActorID, dc.level)
 		}
 	}
+	if t.Branch != "" && t.Kind != kindObjection {
+		for _, o := range r.st.Tasks {
+			if o != t && o.Stage == t.Stage && o.OpenedAt.Equal(t.OpenedAt) && o.Decision != nil &&
+				o.Decision.ActorID == d.ActorID {
+				return reject(RejectForbidden, "user %d already signed branch %s of this countersign", d.ActorID, o.Branch)
+			}
+		}
+	}
 	if d.Action == process.ActionReturn && d.ReturnTo != "" {
 		if i := r.in.Definition.StageIndex(d.ReturnTo); i < 0 || i >= r.in.Definition.StageIndex(t.Stage) {
 			return reject(RejectInvalid, "return_to %q is not an earlier stage", d.ReturnTo)

@@ -22,6 +22,9 @@ func (r *approval) wait(ctx workflow.Context, until *time.Time, cond func() bool
 			return nil
 		}
 		r.settle()
+		if until != nil && !until.After(workflow.Now(ctx)) {
+			until = nil // passed: from now on wake only for task deadlines
+		}
 		next := r.nextDeadline(until)
 		if next == nil {
 			return workflow.Await(ctx, cond)
@@ -84,7 +87,7 @@ func (r *approval) fireDeadlines(ctx workflow.Context) error {
 				continue
 			}
 			err := workflow.ExecuteActivity(ctx, a.TaskDeadline, activities.DeadlineInput{TaskID: t.ID,
-				CaseID: r.in.CaseID, Stage: t.Stage, Role: t.Role, RegionPath: r.regionAt(t.Level).Path,
+				CaseID: r.in.CaseID, Stage: t.Stage, StageName: r.stageName(*t), Role: t.Role, RegionPath: r.regionAt(t.Level).Path,
 				Percent: step.percent}).Get(ctx, nil)
 			if err != nil {
 				return err
@@ -148,7 +151,9 @@ func (r *approval) stageName(t TaskState) string {
 				return b.Name.String()
 			}
 		}
-		return st.Name.String()
+		if n := st.Name.String(); n != "" {
+			return n
+		}
 	}
 	return t.Stage
 }

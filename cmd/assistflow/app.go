@@ -19,6 +19,7 @@ import (
 	"github.com/assistflow/assistflow/api"
 	"github.com/assistflow/assistflow/cmd/assistflow/config"
 	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/assistflow/assistflow/workflows"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -51,8 +52,27 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 			return nil, fmt.Errorf("publish built-in %s: %w", d.Key, err)
 		}
 	}
+	if _, err := st.SeedPolicies(ctx, rbac.DefaultPolicies()); err != nil {
+		_ = st.Close()
+		return nil, fmt.Errorf("seed policies: %w", err)
+	}
 	return st, nil
 }
+
+// authorizer loads roles and grants and keeps them current: changes made
+// by other processes arrive within rbacPoll.
+func authorizer(ctx context.Context, st *store.Store, log *slog.Logger) (*rbac.Authorizer, error) {
+	az, err := rbac.New(ctx, st, log)
+	if err != nil {
+		return nil, err
+	}
+	go az.Watch(ctx, rbacPoll)
+	return az, nil
+}
+
+// rbacPoll is how often a process looks for grant and policy changes made
+// elsewhere (the issue asks for at most 5 seconds).
+const rbacPoll = 2 * time.Second
 
 // dialTemporal connects to a frontend, retrying until ctx ends: in a
 // cluster the API may start before Temporal does.

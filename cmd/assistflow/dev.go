@@ -65,7 +65,11 @@ func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout 
 	if err != nil {
 		return err
 	}
-	srv := api.New(api.Config{Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
+	az, err := authorizer(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
 		JWTSecret: secret, JWTTTL: cfg.JWT.TTL, Checks: checks(st, c, running), Log: log,
 		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -39,7 +39,11 @@ func serveCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdou
 		return err
 	}
 	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
-	srv := api.New(api.Config{Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
+	az, err := authorizer(ctx, st, log)
+	if err != nil {
+		return err
+	}
+	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
 		JWTSecret: []byte(cfg.JWT.Secret), JWTTTL: cfg.JWT.TTL, OIDC: oidc, Checks: checks(st, c, nil), Log: log,
 		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

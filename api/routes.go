@@ -1,0 +1,82 @@
+package api
+
+import (
+	"github.com/assistflow/assistflow/rbac"
+	"github.com/gofiber/fiber/v2"
+)
+
+// route is one API operation: its handler, and what the OpenAPI document
+// and the authorization layer need to know about it.
+type route struct {
+	method, path string
+	handler      fiber.Handler
+	summary      string
+	access       access
+}
+
+// access is what a route requires. Every route declares one; a route that
+// declares none is refused to everyone (see guard).
+type access struct {
+	public   bool     // no token needed
+	signedIn bool     // any signed-in user
+	obj      string   // else: a role allowed one of acts on obj somewhere
+	acts     []string // (objects in a region are checked again by the handler)
+}
+
+var (
+	public   = access{public: true}
+	signedIn = access{signedIn: true}
+)
+
+func need(obj string, acts ...string) access { return access{obj: obj, acts: acts} }
+
+func (s *Server) table() []route {
+	return []route{
+		{"GET", "/healthz", s.healthz, "Process is alive", public},
+		{"GET", "/readyz", s.readyz, "Database, Temporal and worker are ready", public},
+		{"GET", "/openapi.json", s.openapi, "This API's OpenAPI 3.1 document", public},
+		{"GET", "/docs", s.docs, "This API's reference page", public},
+		{"POST", "/api/v1/auth/login", s.login, "Sign in; returns a bearer token", public},
+		{"GET", "/api/v1/me", s.me, "The signed-in user and their roles", signedIn},
+		{"POST", "/api/v1/cases", s.createCase, "Submit a case (Idempotency-Key header required)", need(rbac.ObjCase, rbac.ActCreate)},
+		{"GET", "/api/v1/cases", s.listCases, "Cases the caller may see", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},
+		{"GET", "/api/v1/cases/:id", s.getCase, "One case with its stages and timeline", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},
+		{"POST", "/api/v1/cases/:id/withdraw", s.withdrawCase, "Withdraw an application", need(rbac.ObjCase, rbac.ActWithdraw)},
+		{"POST", "/api/v1/cases/:id/materials", s.supplyMaterials, "Supply materials that were asked for", need(rbac.ObjCase, rbac.ActSupply)},
+		{"POST", "/api/v1/cases/:id/objections", s.objectCase, "Object to a case on public notice", need(rbac.ObjCase, rbac.ActObject)},
+		{"POST", "/api/v1/cases/:id/attachments", s.uploadAttachment, "Upload evidence or materials (multipart field \"file\"; JPEG, PNG, GIF, WebP, PDF; at most 10 MB)", need(rbac.ObjCase, rbac.ActAttach)},
+		{"GET", "/api/v1/cases/:id/attachments", s.listAttachments, "List a case's attachments", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},
+		{"GET", "/api/v1/cases/:id/attachments/:aid", s.downloadAttachment, "Download one attachment", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},
+		{"GET", "/api/v1/notices", s.notices, "The public notice board of a region", need(rbac.ObjNotice, rbac.ActRead)},
+		{"GET", "/api/v1/tasks", s.inbox, "The caller's task inbox", need(rbac.ObjTask, rbac.ActRead)},
+		{"POST", "/api/v1/tasks/:id/claim", s.claimTask, "Claim a task", need(rbac.ObjTask, rbac.ActDecide)},
+		{"POST", "/api/v1/tasks/:id/unclaim", s.unclaimTask, "Return a claimed task to the pool", need(rbac.ObjTask, rbac.ActDecide)},
+		{"POST", "/api/v1/tasks/:id/delegate", s.delegateTask, "Hand a claimed task to an acting official until a time", need(rbac.ObjTask, rbac.ActDecide)},
+		{"POST", "/api/v1/tasks/:id/decision", s.decideTask, "Decide a task", need(rbac.ObjTask, rbac.ActDecide)},
+		{"POST", "/api/v1/tasks/decisions", s.decideBatch, "Decide up to 200 tasks at once", need(rbac.ObjTask, rbac.ActBatch)},
+	}
+}
+
+// guard returns the middleware a route's access needs. A route without a
+// declaration answers 403 to everyone: forgetting one fails closed.
+func (s *Server) guard(a access) []fiber.Handler {
+	switch {
+	case a.public:
+		return nil
+	case a.signedIn:
+		return []fiber.Handler{s.authenticate}
+	case a.obj == "" || len(a.acts) == 0:
+		return []fiber.Handler{func(c *fiber.Ctx) error {
+			return newProblem(fiber.StatusForbidden, "this route declares no access rule")
+		}}
+	}
+	return []fiber.Handler{s.authenticate, func(c *fiber.Ctx) error {
+		p := principal(c)
+		for _, act := range a.acts {
+			if s.cfg.Authz.AllowedSomewhere(p.User.ID, a.obj, act) {
+				return c.Next()
+			}
+		}
+		return newProblem(fiber.StatusForbidden, "your roles do not allow this")
+	}}
+}
