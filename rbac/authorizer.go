@@ -171,6 +171,5 @@ func (a *Authorizer) PolicyChanged(ctx context.Context, p store.Policy, added bo
 	})
 }
 
-
 // SetCache turns the decision cache on or off (benchmarks compare both).
 func (a *Authorizer) SetCache(on bool) { a.e.EnableCache(on) }
