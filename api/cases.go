@@ -52,6 +52,11 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 		return invalid(errs)
 	}
 	ctx, p := c.UserContext(), principal(c)
+	for i, name := range req.Household.RelatedOfficials {
+		if _, err := s.store.UserByUsername(ctx, name); err != nil {
+			return badField(fmt.Sprintf("household.related_officials[%d]", i), fmt.Sprintf("no official %q", name))
+		}
+	}
 	region, err := s.store.Region(ctx, req.Region)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && region.Level != store.LevelVillage) {
 		return badField("region", fmt.Sprintf("%q is not a village code", req.Region))

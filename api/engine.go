@@ -64,6 +64,13 @@ func (s *Server) startCase(ctx context.Context, c store.Case, def process.Defini
 	facts := process.Facts{Program: c.Program, Channel: c.Channel, Region: c.RegionCode, Household: h.Facts()}
 	in := workflows.ApprovalInput{CaseID: c.ID, Definition: def, Regions: regions, ApplicantID: c.ApplicantID,
 		Facts: facts, FinalStatus: store.StatusApproved}
+	for _, name := range h.RelatedOfficials {
+		u, err := s.store.UserByUsername(ctx, name)
+		if err != nil {
+			return fmt.Errorf("%w: related official %q: %w", store.ErrInvalid, name, err)
+		}
+		in.Related = append(in.Related, u.ID)
+	}
 	if c.Program == "monitoring" && def.Key == DefinitionFor["monitoring"] {
 		elim, err := s.definition(ctx, EliminationDefinition, c.RegionPath)
 		if err != nil {

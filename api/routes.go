@@ -54,6 +54,19 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/tasks/:id/delegate", s.delegateTask, "Hand a claimed task to an acting official until a time", need(rbac.ObjTask, rbac.ActDecide)},
 		{"POST", "/api/v1/tasks/:id/decision", s.decideTask, "Decide a task", need(rbac.ObjTask, rbac.ActDecide)},
 		{"POST", "/api/v1/tasks/decisions", s.decideBatch, "Decide up to 200 tasks at once", need(rbac.ObjTask, rbac.ActBatch)},
+		{"GET", "/api/v1/admin/users", s.listUsers, "Users holding a role in your regions", need(rbac.ObjUser, rbac.ActRead)},
+		{"POST", "/api/v1/admin/users", s.createUser, "Create a user with grants in your regions", need(rbac.ObjUser, rbac.ActManage)},
+		{"POST", "/api/v1/admin/users/:id/disable", s.setUserDisabled(true), "Disable a user", need(rbac.ObjUser, rbac.ActManage)},
+		{"POST", "/api/v1/admin/users/:id/enable", s.setUserDisabled(false), "Enable a user again", need(rbac.ObjUser, rbac.ActManage)},
+		{"POST", "/api/v1/admin/users/:id/password", s.resetPassword, "Reset a user's password", need(rbac.ObjUser, rbac.ActManage)},
+		{"GET", "/api/v1/admin/grants", s.listGrants, "Grants in your regions (filter: user)", need(rbac.ObjGrant, rbac.ActRead)},
+		{"POST", "/api/v1/admin/grants", s.addGrant, "Give a user a role at a region", need(rbac.ObjGrant, rbac.ActManage)},
+		{"DELETE", "/api/v1/admin/grants/:id", s.removeGrant, "Remove a grant", need(rbac.ObjGrant, rbac.ActManage)},
+		{"GET", "/api/v1/admin/policies", s.listPolicies, "What each role may do", need(rbac.ObjPolicy, rbac.ActRead)},
+		{"POST", "/api/v1/admin/policies", s.addPolicy, "Allow a role an action on an object (top-level admins)", need(rbac.ObjPolicy, rbac.ActManage)},
+		{"DELETE", "/api/v1/admin/policies", s.removePolicy, "Remove a policy (top-level admins)", need(rbac.ObjPolicy, rbac.ActManage)},
+		{"GET", "/api/v1/admin/regions", s.regionTree, "The administrative region tree", need(rbac.ObjRegion, rbac.ActRead)},
+		{"POST", "/api/v1/admin/regions/import", s.importRegions, "Import regions from CSV (code,name,name_en,level,parent)", need(rbac.ObjRegion, rbac.ActManage)},
 	}
 }
 

@@ -18,13 +18,16 @@ type Household struct {
 	Phone       string `json:"phone"`
 	BankAccount string `json:"bank_account,omitempty"`
 	// Group is the 村民小组; it is shown on the notice next to the name.
-	Group         string   `json:"group,omitempty"`
-	Category      string   `json:"category,omitempty"`
-	FormerlyPoor  bool     `json:"formerly_poor,omitempty"`
-	Relocated     bool     `json:"relocated,omitempty"`
-	CadreRelative bool     `json:"cadre_relative,omitempty"`
-	Members       []Member `json:"members"`
-	Income        []Amount `json:"income"`
+	Group         string `json:"group,omitempty"`
+	Category      string `json:"category,omitempty"`
+	FormerlyPoor  bool   `json:"formerly_poor,omitempty"`
+	Relocated     bool   `json:"relocated,omitempty"`
+	CadreRelative bool   `json:"cadre_relative,omitempty"`
+	// RelatedOfficials names (by username) the officials who declared a
+	// family tie to this household: none of them may decide its case.
+	RelatedOfficials []string `json:"related_officials,omitempty"`
+	Members          []Member `json:"members"`
+	Income           []Amount `json:"income"`
 	// ProductionCosts are the costs of earning the business income (seed,
 	// fertiliser, feed); net income subtracts them.
 	ProductionCosts float64  `json:"production_costs,omitempty"`

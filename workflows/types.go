@@ -20,7 +20,10 @@ type ApprovalInput struct {
 	Definition  process.Definition
 	Regions     []RegionRef
 	ApplicantID int64
-	Facts       process.Facts
+	// Related are officials with a declared family tie to the household:
+	// they may not decide this case.
+	Related []int64 `json:",omitempty"`
+	Facts   process.Facts
 	// FinalStatus is the status on approval: approved, monitoring or
 	// risk_eliminated.
 	FinalStatus string

@@ -58,6 +58,8 @@ func (r *approval) validateDecide(d Decision) error {
 		return reject(RejectInvalid, "comment is longer than %d characters", maxText)
 	case d.ActorID == r.in.ApplicantID:
 		return reject(RejectForbidden, "nobody decides their own case")
+	case contains64(r.in.Related, d.ActorID):
+		return reject(RejectForbidden, "user %d declared a family tie to this household and may not decide its case", d.ActorID)
 	}
 	for _, dc := range r.deciders {
 		if dc.user == d.ActorID && dc.level != t.Level {
@@ -197,6 +199,15 @@ func (r *approval) final() bool {
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func contains64(list []int64, v int64) bool {
+	for _, x := range list {
+		if x == v {
 			return true
 		}
 	}

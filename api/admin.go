@@ -1,0 +1,259 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/rbac"
+	"github.com/assistflow/assistflow/store"
+	"github.com/gofiber/fiber/v2"
+)
+
+var usernamePattern = regexp.MustCompile(`^[a-z][a-z0-9_.-]{2,39}$`)
+
+type grantRequest struct {
+	User   string `json:"user,omitempty"`
+	Role   string `json:"role"`
+	Region string `json:"region"`
+}
+
+type userRequest struct {
+	Username    string         `json:"username"`
+	DisplayName string         `json:"display_name"`
+	Password    string         `json:"password"`
+	Grants      []grantRequest `json:"grants"`
+}
+
+// manages reports whether the admin may manage obj in the region at path:
+// an admin administers only its own subtree.
+func (s *Server) manages(p *Principal, path, obj string) bool {
+	return s.cfg.Authz.Allowed(p.User.ID, path, obj, rbac.ActManage)
+}
+
+// checkGrant validates one grant an admin asks for and returns its region.
+func (s *Server) checkGrant(c *fiber.Ctx, g grantRequest, field string) (store.Region, process.ValidationError) {
+	var errs process.ValidationError
+	if !slices.Contains(process.Roles, g.Role) {
+		errs = append(errs, process.FieldError{Field: field + ".role", Message: fmt.Sprintf("unknown role %q", g.Role)})
+	}
+	r, err := s.store.Region(c.UserContext(), g.Region)
+	if err != nil {
+		return r, append(errs, process.FieldError{Field: field + ".region", Message: fmt.Sprintf("unknown region %q", g.Region)})
+	}
+	if !s.manages(principal(c), r.Path, rbac.ObjGrant) {
+		errs = append(errs, process.FieldError{Field: field + ".region", Message: "outside the regions you administer"})
+	}
+	return r, errs
+}
+
+func (s *Server) createUser(c *fiber.Ctx) error {
+	var req userRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var errs process.ValidationError
+	if !usernamePattern.MatchString(req.Username) {
+		errs = append(errs, process.FieldError{Field: "username", Message: "3 to 40 characters: lowercase letters, digits, _ . -, starting with a letter"})
+	}
+	if n := utf8.RuneCountInString(req.DisplayName); n == 0 || n > 50 {
+		errs = append(errs, process.FieldError{Field: "display_name", Message: "1 to 50 characters"})
+	}
+	if len(req.Password) < 8 || len(req.Password) > 72 {
+		errs = append(errs, process.FieldError{Field: "password", Message: "8 to 72 characters"})
+	}
+	if len(req.Grants) == 0 {
+		errs = append(errs, process.FieldError{Field: "grants", Message: "at least one grant in a region you administer"})
+	}
+	in := store.NewUser{Username: req.Username, DisplayName: req.DisplayName, Password: req.Password}
+	for i, g := range req.Grants {
+		_, gerrs := s.checkGrant(c, g, fmt.Sprintf("grants[%d]", i))
+		errs = append(errs, gerrs...)
+		in.Grants = append(in.Grants, store.NewGrant{Role: g.Role, Region: g.Region})
+	}
+	if len(errs) > 0 {
+		return invalid(errs)
+	}
+	u, err := s.store.CreateUser(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Authz.Refresh(c.UserContext()); err != nil {
+		return err
+	}
+	s.audit(c, "user.create", fmt.Sprintf("user/%d", u.ID), map[string]any{"username": u.Username, "grants": req.Grants})
+	gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(viewOfUser(u, gs))
+}
+
+func (s *Server) listUsers(c *fiber.Ctx) error {
+	p := principal(c)
+	limit, after, err := paging(c)
+	if err != nil {
+		return err
+	}
+	us, next, err := s.store.UsersInRegions(c.UserContext(), s.regionsFor(p, rbac.ObjUser, rbac.ActRead), after, limit)
+	if err != nil {
+		return err
+	}
+	items := make([]userView, 0, len(us))
+	for _, u := range us {
+		gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
+		if err != nil {
+			return err
+		}
+		v := viewOfUser(u, gs)
+		items = append(items, v)
+	}
+	return c.JSON(fiber.Map{"items": items, "next_cursor": cursor(next)})
+}
+
+// managedUser loads a user the admin manages (holding a grant in the
+// admin's subtree); anyone else is 404.
+func (s *Server) managedUser(c *fiber.Ctx) (store.User, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil {
+		return store.User{}, store.ErrNotFound
+	}
+	gs, err := s.store.GrantsInRegions(c.UserContext(), s.regionsFor(principal(c), rbac.ObjUser, rbac.ActManage), id)
+	if err != nil {
+		return store.User{}, err
+	}
+	if len(gs) == 0 {
+		return store.User{}, store.ErrNotFound
+	}
+	return s.store.User(c.UserContext(), id)
+}
+
+func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u, err := s.managedUser(c)
+		if err != nil {
+			return err
+		}
+		if u.ID == principal(c).User.ID {
+			return newProblem(fiber.StatusConflict, "you cannot disable yourself")
+		}
+		if err := s.store.SetUserDisabled(c.UserContext(), u.ID, disabled); err != nil {
+			return err
+		}
+		s.audit(c, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], fmt.Sprintf("user/%d", u.ID), nil)
+		u.Disabled = disabled
+		gs, _ := s.store.GrantsOf(c.UserContext(), u.ID)
+		return c.JSON(fiber.Map{"user": viewOfUser(u, gs), "disabled": disabled})
+	}
+}
+
+func (s *Server) resetPassword(c *fiber.Ctx) error {
+	u, err := s.managedUser(c)
+	if err != nil {
+		return err
+	}
+	var req struct {
+		Password string `json:"password"`
+	}
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	if len(req.Password) < 8 || len(req.Password) > 72 {
+		return badField("password", "8 to 72 characters")
+	}
+	if err := s.store.SetPassword(c.UserContext(), u.ID, req.Password); err != nil {
+		return err
+	}
+	s.audit(c, "user.reset_password", fmt.Sprintf("user/%d", u.ID), nil)
+	return c.JSON(fiber.Map{"id": u.ID, "password_reset": true})
+}
+
+func (s *Server) listGrants(c *fiber.Ctx) error {
+	var userID int64
+	if v := c.Query("user"); v != "" {
+		u, err := s.store.UserByUsername(c.UserContext(), v)
+		if err != nil {
+			return badField("user", fmt.Sprintf("no user %q", v))
+		}
+		userID = u.ID
+	}
+	gs, err := s.store.GrantsInRegions(c.UserContext(), s.regionsFor(principal(c), rbac.ObjGrant, rbac.ActRead), userID)
+	if err != nil {
+		return err
+	}
+	if gs == nil {
+		gs = []store.Grant{}
+	}
+	return c.JSON(fiber.Map{"items": gs})
+}
+
+func (s *Server) addGrant(c *fiber.Ctx) error {
+	var req grantRequest
+	if err := decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, err := s.store.UserByUsername(c.UserContext(), req.User)
+	if err != nil {
+		return badField("user", fmt.Sprintf("no user %q", req.User))
+	}
+	if _, errs := s.checkGrant(c, req, "grant"); len(errs) > 0 {
+		return invalid(errs)
+	}
+	g, v, err := s.store.AddGrant(c.UserContext(), u.ID, store.NewGrant{Role: req.Role, Region: req.Region})
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Authz.GrantAdded(c.UserContext(), g, v); err != nil {
+		return err
+	}
+	s.audit(c, "grant.add", fmt.Sprintf("grant/%d", g.ID), map[string]any{"user": u.Username, "role": g.Role, "region": g.RegionCode})
+	return c.Status(fiber.StatusCreated).JSON(g)
+}
+
+func (s *Server) removeGrant(c *fiber.Ctx) error {
+	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
+	g, err := s.store.Grant(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if !s.manages(principal(c), g.RegionPath, rbac.ObjGrant) {
+		return store.ErrNotFound
+	}
+	g, v, err := s.store.RemoveGrant(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.cfg.Authz.GrantRemoved(c.UserContext(), g, v); err != nil {
+		return err
+	}
+	s.audit(c, "grant.remove", fmt.Sprintf("grant/%d", g.ID), map[string]any{"user_id": g.UserID, "role": g.Role, "region": g.RegionCode})
+	return c.JSON(fiber.Map{"removed": g})
+}
+
+func (s *Server) audit(c *fiber.Ctx, action, object string, detail map[string]any) {
+	p := principal(c)
+	id := p.User.ID
+	if err := s.store.Audit(c.UserContext(), store.AuditEvent{
+		EventKey: fmt.Sprintf("admin/%d/%d", id, s.cfg.Now().UnixNano()), ActorID: &id, Action: action,
+		Object: object, Detail: mustJSON(detail)}); err != nil {
+		s.log.Error("audit write failed", "action", action, "error", err)
+	}
+}
+
+var errNotRoot = errors.New("policies apply everywhere: only an administrator of a top-level region changes them")
+
+// policyAdmin: roles and policies are national, so only an admin at a
+// top-level region may change them.
+func (s *Server) policyAdmin(p *Principal) bool {
+	for _, g := range p.Grants {
+		if strings.Count(g.RegionPath, "/") == 1 && s.manages(p, g.RegionPath, rbac.ObjPolicy) {
+			return true
+		}
+	}
+	return false
+}
