@@ -14,6 +14,7 @@ import (
 type Activities struct {
 	Store   *store.Store
 	Sources DataSource
+	Sender  Sender // default InApp
 	Log     *slog.Logger
 }
 

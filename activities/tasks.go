@@ -93,20 +93,20 @@ func (a *Activities) TaskDeadline(ctx context.Context, in DeadlineInput) error {
 	if in.Percent < 100 {
 		n.NotificationKey = fmt.Sprintf("task/%d/remind", in.TaskID)
 		n.Kind, n.Message = "reminder", fmt.Sprintf("案件 %d 的「%s」环节即将到期", in.CaseID, in.StageName)
-		return boundary(a.Store.Notify(ctx, n))
+		return boundary(a.sender().Send(ctx, n))
 	}
 	if err := a.Store.MarkOverdue(ctx, in.TaskID); err != nil {
 		return boundary(err)
 	}
 	n.NotificationKey = fmt.Sprintf("task/%d/overdue", in.TaskID)
 	n.Kind, n.Message = "overdue", fmt.Sprintf("案件 %d 的「%s」环节已超期", in.CaseID, in.StageName)
-	if err := a.Store.Notify(ctx, n); err != nil {
+	if err := a.sender().Send(ctx, n); err != nil {
 		return boundary(err)
 	}
 	n.NotificationKey = fmt.Sprintf("task/%d/escalated", in.TaskID)
 	n.Kind, n.Role, n.RegionPath = "escalation", "", parentPath(in.RegionPath)
 	n.Message = fmt.Sprintf("下级环节超期：案件 %d 的「%s」（%s）", in.CaseID, in.StageName, in.Role)
-	return boundary(a.Store.Notify(ctx, n))
+	return boundary(a.sender().Send(ctx, n))
 }
 
 // parentPath drops the last code of a region path: the level above.

@@ -1,6 +1,8 @@
 package process
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -224,4 +226,17 @@ func parseDay(s string) (civilDay, error) {
 		return 0, err
 	}
 	return dayOf(t), nil
+}
+
+// ParseCalendar builds a calendar from a JSON list of overrides, as kept
+// in the file of --calendar-file:
+// [{"Region": "430721", "Holidays": ["2026-03-03"], "Workdays": []}].
+func ParseCalendar(doc []byte) (*Calendar, error) {
+	var overrides []CalendarOverride
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&overrides); err != nil {
+		return nil, fmt.Errorf("calendar overrides: %w", err)
+	}
+	return NewCalendar(overrides)
 }

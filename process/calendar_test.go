@@ -245,3 +245,15 @@ func BenchmarkDefaultCalendar(b *testing.B) {
 		DefaultCalendar()
 	}
 }
+
+func TestParseCalendar(t *testing.T) {
+	c, err := ParseCalendar([]byte(`[{"Region":"430721","Holidays":["2026-03-03"],"Workdays":[]}]`))
+	require.NoError(t, err)
+	day := time.Date(2026, 3, 3, 12, 0, 0, 0, time.FixedZone("CST", 8*3600)) // a Tuesday
+	require.False(t, c.IsWorkingDay(day, "430000", "430700", "430721", "430721100"))
+	require.True(t, c.IsWorkingDay(day, "430000", "430700", "430722"))
+	_, err = ParseCalendar([]byte(`[{"Region":"430721","Holiday":["2026-03-03"]}]`))
+	require.ErrorContains(t, err, "unknown field")
+	_, err = ParseCalendar([]byte(`[{"Region":"430721","Holidays":["2026-13-03"]}]`))
+	require.ErrorContains(t, err, "2026-13-03")
+}

@@ -133,8 +133,12 @@ func startWorker(c client.Client, cfg config.Config, st *store.Store, log *slog.
 	if err != nil {
 		return nil, nil, err
 	}
+	cal, err := loadCalendar(cfg.CalendarFile)
+	if err != nil {
+		return nil, nil, err
+	}
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
-	wfs := &workflows.Workflows{Calendar: process.DefaultCalendar()}
+	wfs := &workflows.Workflows{Calendar: cal}
 	w.RegisterWorkflowWithOptions(wfs.Approval, workflow.RegisterOptions{Name: workflows.ApprovalWorkflow})
 	w.RegisterWorkflowWithOptions(wfs.Monitoring, workflow.RegisterOptions{Name: workflows.MonitoringWorkflow})
 	w.RegisterActivity(&activities.Activities{Store: st, Sources: sources, Log: log.With("component", "activities")})
@@ -211,4 +215,17 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 		return
 	}
 	log.Info("search attributes registered", "count", len(missing))
+}
+
+// loadCalendar builds the working-day calendar with the regional overrides
+// of path (none when empty).
+func loadCalendar(path string) (*process.Calendar, error) {
+	if path == "" {
+		return process.DefaultCalendar(), nil
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("calendar file: %w", err)
+	}
+	return process.ParseCalendar(raw)
 }

@@ -28,6 +28,9 @@ type Config struct {
 	Database  string // DSN; empty means <data-dir>/assistflow.db
 	LogFormat string // text | json
 	LogLevel  string // debug | info | warn | error
+	// CalendarFile holds regional calendar overrides (JSON), e.g. a
+	// county's own festival: [{"Region":"430721","Holidays":["2026-03-03"]}].
+	CalendarFile string
 
 	Temporal Temporal
 	JWT      JWT
@@ -97,6 +100,7 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 		fs.StringVar(&c.Database, "database", c.Database, "application database: a SQLite file path or a postgres:// DSN (default <data-dir>/assistflow.db)")
 		fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
+		fs.StringVar(&c.CalendarFile, "calendar-file", c.CalendarFile, "JSON file of regional holiday and working-day overrides")
 	}
 	if groups&FlagsHTTP != 0 {
 		fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address the HTTP API and pages listen on")
