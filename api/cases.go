@@ -197,9 +197,15 @@ func (s *Server) withdrawCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if closed(cs.Status) {
+		return fmt.Errorf("%w: case is already %s", store.ErrConflict, cs.Status)
+	}
 	var req textRequest
 	if err := decodeOptionalJSON(c, &req); err != nil {
 		return err
+	}
+	if utf8.RuneCountInString(req.Reason) > 2000 {
+		return badField("reason", "must be at most 2000 characters")
 	}
 	p := principal(c)
 	_, err = s.update(c.UserContext(), workflows.ApprovalID(cs.ID), workflows.UpdateWithdraw,
@@ -221,6 +227,9 @@ func (s *Server) supplyMaterials(c *fiber.Ctx) error {
 	}
 	if utf8.RuneCountInString(req.Note) == 0 && len(req.Attachments) == 0 {
 		return badField("note", "say what you supply, or attach it")
+	}
+	if utf8.RuneCountInString(req.Note) > 2000 {
+		return badField("note", "must be at most 2000 characters")
 	}
 	p := principal(c)
 	_, err = s.update(c.UserContext(), workflows.ApprovalID(cs.ID), workflows.UpdateSupplyMaterials,
@@ -265,4 +274,15 @@ func decodeOptionalJSON(c *fiber.Ctx, dst any) error {
 		return nil
 	}
 	return decodeJSON(c, dst)
+}
+
+// closed reports whether a case status is final: its workflow accepts no
+// more changes.
+func closed(status string) bool {
+	switch status {
+	case store.StatusApproved, store.StatusRejected, store.StatusWithdrawn, store.StatusMonitoring,
+		store.StatusRiskEliminated:
+		return true
+	}
+	return false
 }

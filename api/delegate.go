@@ -11,8 +11,8 @@ import (
 )
 
 type delegateRequest struct {
-	ToUser string    `json:"to_user"`
-	Until  time.Time `json:"until"`
+	ToUser string `json:"to_user"`
+	Until  string `json:"until"` // RFC 3339
 }
 
 // maxDelegation bounds how long an acting official may hold a task.
@@ -35,8 +35,9 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	if req.ToUser == "" {
 		errs = append(errs, process.FieldError{Field: "to_user", Message: "is required (a username)"})
 	}
-	if !req.Until.After(now) || req.Until.Sub(now) > maxDelegation {
-		errs = append(errs, process.FieldError{Field: "until", Message: "must be in the future, at most 90 days ahead"})
+	until, perr := time.Parse(time.RFC3339, req.Until)
+	if perr != nil || !until.After(now) || until.Sub(now) > maxDelegation {
+		errs = append(errs, process.FieldError{Field: "until", Message: "an RFC 3339 time in the future, at most 90 days ahead"})
 	}
 	if len(errs) > 0 {
 		return invalid(errs)
@@ -44,6 +45,9 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	to, err := s.store.UserByUsername(c.UserContext(), req.ToUser)
 	if err != nil || to.Disabled {
 		return badField("to_user", fmt.Sprintf("no active user %q", req.ToUser))
+	}
+	if to.ID == principal(c).User.ID {
+		return badField("to_user", "must be someone other than you, the holder")
 	}
 	grants, err := s.store.GrantsOf(c.UserContext(), to.ID)
 	if err != nil {
@@ -57,7 +61,7 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	if !official {
 		return badField("to_user", "must hold an official role over the task's region")
 	}
-	if err := s.store.Delegate(c.UserContext(), t.ID, principal(c).User.ID, to.ID, req.Until); err != nil {
+	if err := s.store.Delegate(c.UserContext(), t.ID, principal(c).User.ID, to.ID, until); err != nil {
 		return err
 	}
 	t, _ = s.store.Task(c.UserContext(), t.ID)

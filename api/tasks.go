@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -145,6 +146,23 @@ func (r decisionRequest) validate(prefix string) process.ValidationError {
 	return errs
 }
 
+// fits checks a decision against the task it is for, so the common
+// mistakes come back with the field named; the workflow's validator stays
+// the judge of everything else.
+func (r decisionRequest) fits(t store.Task, prefix string) process.ValidationError {
+	var allowed []string
+	_ = json.Unmarshal(t.Actions, &allowed)
+	var errs process.ValidationError
+	if r.Action != "" && !contains(allowed, r.Action) {
+		errs = append(errs, process.FieldError{Field: prefix + "action",
+			Message: fmt.Sprintf("%q is not allowed on this task; one of %s", r.Action, strings.Join(allowed, ", "))})
+	}
+	if (r.Action == process.ActionReject || r.Action == process.ActionUphold) && r.ReasonCode == "" {
+		errs = append(errs, process.FieldError{Field: prefix + "reason_code", Message: "is required to " + r.Action})
+	}
+	return errs
+}
+
 func (s *Server) decideTask(c *fiber.Ctx) error {
 	t, err := s.visibleTask(c, c.Params("id"))
 	if err != nil {
@@ -155,6 +173,9 @@ func (s *Server) decideTask(c *fiber.Ctx) error {
 		return err
 	}
 	if errs := req.validate(""); len(errs) > 0 {
+		return invalid(errs)
+	}
+	if errs := req.fits(t, ""); len(errs) > 0 {
 		return invalid(errs)
 	}
 	if err := s.decide(c, t, req); err != nil {
@@ -217,7 +238,11 @@ func (s *Server) decideBatch(c *fiber.Ctx) error {
 		res := fiber.Map{"task_id": d.TaskID, "status": fiber.StatusOK}
 		t, err := s.visibleTask(c, strconv.FormatInt(d.TaskID, 10))
 		if err == nil {
-			err = s.decide(c, t, d)
+			if errs := d.fits(t, ""); len(errs) > 0 {
+				err = invalid(errs)
+			} else {
+				err = s.decide(c, t, d)
+			}
 		}
 		if err != nil {
 			res["status"], res["detail"] = statusOf(err)

@@ -318,3 +318,55 @@ func timelineCount(c caseView, stage, action string) int {
 	}
 	return n
 }
+
+// rejection is one request that must fail and change nothing.
+type rejection struct {
+	name   string
+	user   string
+	path   string
+	body   any
+	status int
+	fields []string
+}
+
+// requireRejected sends each request and requires its problem and that
+// the snapshot taken by state is the same afterwards.
+func requireRejected(t *testing.T, r *routes, method string, state func(t *testing.T) []string, cases []rejection) {
+	t.Helper()
+	before := state(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			requireProblem(t, r.send(t, method, tc.path, tc.user, tc.body), tc.status, tc.fields...)
+			require.Equal(t, before, state(t), "a rejected request changed the case or its tasks")
+		})
+	}
+}
+
+// longText is n runes of Chinese text.
+func longText(n int) string { return strings.Repeat("理", n) }
+
+// caseURL is the path of a case or of something under it.
+func caseURL(id int64, rest ...string) string {
+	return fmt.Sprintf("/api/v1/cases/%d", id) + strings.Join(rest, "")
+}
+
+// taskURL is the path of an action on a task.
+func taskURL(id int64, action string) string { return fmt.Sprintf("/api/v1/tasks/%d/%s", id, action) }
+
+// taskIDs lists the ids of an inbox page.
+func taskIDs(in inboxDoc) []int64 {
+	var ids []int64
+	for _, t := range in.Items {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+// taskAction posts to a task route and decodes the task it answers with.
+func (r *routes) taskAction(t *testing.T, user string, id int64, action string, body any) taskDoc {
+	t.Helper()
+	var tk taskDoc
+	r.ok(t, http.StatusOK, r.send(t, "POST", taskURL(id, action), user, body), &tk)
+	require.Equal(t, id, tk.ID)
+	return tk
+}
