@@ -7,10 +7,13 @@ import (
 )
 
 type timelineEntry struct {
-	At         string `json:"at"`
-	Stage      string `json:"stage,omitempty"`
-	Action     string `json:"action"`
-	ActorRole  string `json:"actor_role,omitempty"`
+	At        string `json:"at"`
+	Stage     string `json:"stage,omitempty"`
+	Action    string `json:"action"`
+	ActorRole string `json:"actor_role,omitempty"`
+	// Acting marks a decision an acting official took on behalf of the
+	// task's holder.
+	Acting     bool   `json:"acting,omitempty"`
 	ReasonCode string `json:"reason_code,omitempty"`
 	Comment    string `json:"comment,omitempty"`
 }
@@ -42,7 +45,7 @@ func (s *Server) writeCase(c *fiber.Ctx, status int, id int64) error {
 		Timeline:   make([]timelineEntry, 0, len(events))}
 	for _, e := range events {
 		v.Timeline = append(v.Timeline, timelineEntry{At: e.At.UTC().Format("2006-01-02T15:04:05Z"), Stage: e.Stage,
-			Action: e.Action, ActorRole: e.ActorRole, ReasonCode: e.ReasonCode, Comment: e.Comment})
+			Action: e.Action, ActorRole: e.ActorRole, Acting: e.OnBehalfOf != nil, ReasonCode: e.ReasonCode, Comment: e.Comment})
 	}
 	if cs.ApplicantID != p.User.ID {
 		v.Household = v.Household.Masked()

@@ -198,6 +198,7 @@ func TestBoard(t *testing.T) {
 				ids(got, func(e store.BoardEntry) int64 { return e.NoticeID }))
 			for _, e := range got {
 				require.Equal(t, "王建国", e.HeadName)
+				require.Equal(t, "第三村民小组", e.Group, "the notice names the village group")
 				require.NotEmpty(t, e.RegionName)
 				require.True(t, from.Equal(e.StartsAt) && to.Equal(e.EndsAt), "%v %v", e.StartsAt, e.EndsAt)
 			}

@@ -139,7 +139,7 @@ func mustUser(t *testing.T, st *store.Store, username string, grants ...store.Ne
 
 // testHousehold carries the personal data a public notice must never show.
 var testHousehold = map[string]any{
-	"head_name": "王建国", "phone": "13912345678", "bank_account": "6222020200112233445",
+	"head_name": "王建国", "phone": "13912345678", "bank_account": "6222020200112233445", "group": "第三村民小组",
 	"members": []map[string]any{{"name": "王建国", "id_number": "430721198001011234", "relation": "self"}},
 }
 

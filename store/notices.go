@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -65,10 +66,14 @@ type BoardEntry struct {
 	Region        string    `json:"region"`
 	RegionName    string    `json:"region_name"`
 	HeadName      string    `json:"head_name"`
+	Group         string    `json:"group,omitempty" gorm:"-"` // 村民小组
 	HouseholdSize int       `json:"household_size"`
 	Category      string    `json:"category,omitempty"`
 	StartsAt      time.Time `json:"starts_at"`
 	EndsAt        time.Time `json:"ends_at"`
+	// Household is read only to take the village group from it; it never
+	// leaves the store.
+	Household JSON `json:"-"`
 }
 
 // Board lists the open notices at or below a region.
@@ -76,10 +81,17 @@ func (s *Store) Board(ctx context.Context, regionPath string, limit int) ([]Boar
 	var out []BoardEntry
 	err := s.db.WithContext(ctx).Table("notices n").
 		Select("n.id AS notice_id, n.case_id, c.program, n.region_code AS region, r.name AS region_name, "+
-			"c.head_name, c.household_size, c.category, n.starts_at, n.ends_at").
+			"c.head_name, c.household_size, c.category, n.starts_at, n.ends_at, c.household").
 		Joins("JOIN cases c ON c.id = n.case_id").Joins("JOIN regions r ON r.code = n.region_code").
 		Where("n.status = ? AND n.region_path >= ? AND n.region_path < ?", NoticeOpen, regionPath, regionPath+"~").
 		Order("n.id DESC").Limit(limit).Scan(&out).Error
+	for i := range out {
+		var h struct {
+			Group string `json:"group"`
+		}
+		_ = json.Unmarshal(out[i].Household, &h)
+		out[i].Group, out[i].Household = h.Group, nil
+	}
 	return out, translate(err)
 }
 
