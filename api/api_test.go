@@ -18,6 +18,7 @@ import (
 
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
+	"github.com/gofiber/fiber/v2"
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/stretchr/testify/require"
 )
@@ -225,4 +226,27 @@ func TestJSONBodyLimit(t *testing.T) {
 	big := `{"username":"` + strings.Repeat("x", 2<<20) + `","password":"demo"}`
 	r := do(t, s, "POST", "/api/v1/auth/login", "", "application/json", big)
 	require.Equal(t, http.StatusRequestEntityTooLarge, r.status)
+}
+
+// TestEveryRouteDeclaresAccess walks the route table: each route is public,
+// for any signed-in user, or names the object and actions it needs; and a
+// route that declared nothing would be refused to everyone.
+func TestEveryRouteDeclaresAccess(t *testing.T) {
+	s := newTestServer(t, nil)
+	for _, r := range s.routes {
+		a := r.access
+		declared := a.public || a.signedIn || (a.obj != "" && len(a.acts) > 0)
+		require.True(t, declared, "%s %s declares no access", r.method, r.path)
+		if a.public {
+			require.Contains(t, []string{"/healthz", "/readyz", "/openapi.json", "/docs", "/api/v1/auth/login"}, r.path,
+				"only these routes are public")
+		}
+	}
+	undeclared := s.guard(access{})
+	require.Len(t, undeclared, 1)
+	app := fiber.New(fiber.Config{ErrorHandler: s.errorHandler})
+	app.Get("/x", undeclared[0])
+	resp, err := app.Test(httptest.NewRequest("GET", "/x", nil), -1)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 }
