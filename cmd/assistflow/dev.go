@@ -20,7 +20,8 @@ import (
 )
 
 // devCommand runs the whole product in one process and stops it in order
-// (HTTP, worker, client, Temporal, database) when ctx ends.
+// (HTTP, worker, client, Temporal, database: the reverse of starting) when
+// ctx ends.
 func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
 	ctx := cmd.Context()
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
@@ -30,6 +31,12 @@ func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout 
 	var stack shutdownStack
 	defer stack.run(log)
 
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	stack.push("database", func(context.Context) error { return st.Close() })
+
 	temporal, err := devserver.Start(ctx, devserver.Options{DatabaseFile: cfg.TemporalDBFile(), Port: cfg.Temporal.Port,
 		UIPort: cfg.Temporal.UIPort, Namespace: cfg.Temporal.Namespace, Retention: cfg.Temporal.Retention,
 		SearchAttributes: workflows.SearchAttributes(), Logger: log})
@@ -37,12 +44,6 @@ func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout 
 		return err
 	}
 	stack.push("temporal", func(context.Context) error { temporal.Stop(); return nil })
-
-	st, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	stack.push("database", func(context.Context) error { return st.Close() })
 	if seeded, err := st.SeedDemo(ctx); err != nil {
 		return fmt.Errorf("seed demo data: %w", err)
 	} else if seeded {
