@@ -67,6 +67,19 @@ func (s *Server) table() []route {
 		{"DELETE", "/api/v1/admin/policies", s.removePolicy, "Remove a policy (top-level admins)", need(rbac.ObjPolicy, rbac.ActManage)},
 		{"GET", "/api/v1/admin/regions", s.regionTree, "The administrative region tree", need(rbac.ObjRegion, rbac.ActRead)},
 		{"POST", "/api/v1/admin/regions/import", s.importRegions, "Import regions from CSV (code,name,name_en,level,parent)", need(rbac.ObjRegion, rbac.ActManage)},
+		{"GET", "/api/v1/admin/definitions", s.listDefinitions, "Definitions with their versions, activations and open cases", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"POST", "/api/v1/admin/definitions", s.createDraft, "Create a definition draft (JSON or YAML body)", need(rbac.ObjDefinition, rbac.ActManage)},
+		{"GET", "/api/v1/admin/definitions/requests", s.listRequests, "Pending publish and activation requests (maker-checker)", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"POST", "/api/v1/admin/definitions/requests/:id/approve", s.approveRequest, "Approve and apply another administrator's request", need(rbac.ObjDefinition, rbac.ActManage)},
+		{"GET", "/api/v1/admin/definitions/:key/draft", s.getDraft, "A definition's draft", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"PUT", "/api/v1/admin/definitions/:key/draft", s.replaceDraft, "Replace a definition's draft (JSON or YAML body)", need(rbac.ObjDefinition, rbac.ActManage)},
+		{"POST", "/api/v1/admin/definitions/:key/validate", s.validateDraft, "Validate the draft; lists every problem by field", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"POST", "/api/v1/admin/definitions/:key/publish", s.publishDraft, "Freeze the draft as the next version (or request it)", need(rbac.ObjDefinition, rbac.ActManage)},
+		{"GET", "/api/v1/admin/definitions/:key/versions/:n", s.getVersion, "One published version", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"GET", "/api/v1/admin/definitions/:key/versions/:n/diagram.svg", s.diagram, "One version drawn as an SVG diagram", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"GET", "/api/v1/admin/definitions/:key/diff", s.diffDefinition, "What changed between two versions (from, to; a number or \"draft\")", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"POST", "/api/v1/admin/definitions/:key/activate", s.activate, "Choose the version new cases start on in a region (or request it)", need(rbac.ObjDefinition, rbac.ActManage)},
+		{"GET", "/api/v1/admin/definitions/:key/activations", s.listActivations, "Where each version is active", need(rbac.ObjDefinition, rbac.ActRead)},
 	}
 }
 

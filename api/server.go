@@ -34,6 +34,9 @@ type Config struct {
 	Now   func() time.Time
 	// LoginLimit is how many logins one client address may try a minute.
 	LoginLimit int
+	// MakerChecker turns publishing and activating a definition into a
+	// request that a second administrator approves before it takes effect.
+	MakerChecker bool
 }
 
 // Server is the HTTP API.

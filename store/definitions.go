@@ -96,15 +96,9 @@ func (s *Store) DefinitionVersion(ctx context.Context, key string, version int) 
 func (s *Store) PublishDefinition(ctx context.Context, key string, body []byte, by *int64) (int, error) {
 	var version int
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		var last DefinitionRow
-		err := tx.Where("key = ?", key).Order("version DESC").Limit(1).Find(&last).Error
-		if err != nil {
-			return err
-		}
-		version = last.Version + 1
-		row := DefinitionRow{Key: key, Version: version, Status: DefinitionPublished, Body: body,
-			CreatedBy: by, CreatedAt: s.now()}
-		return tx.Create(&row).Error
+		var err error
+		version, err = publishTx(tx, key, body, by, s.now())
+		return err
 	})
 	return version, translate(err)
 }
@@ -112,22 +106,5 @@ func (s *Store) PublishDefinition(ctx context.Context, key string, body []byte, 
 // Activate makes version the one new cases of key start on in the region
 // and below ("" = everywhere); the most specific activation wins.
 func (s *Store) Activate(ctx context.Context, key string, version int, regionCode string) error {
-	return s.tx(ctx, func(tx *gorm.DB) error {
-		row, path := DefinitionRow{}, ""
-		if err := tx.First(&row, "key = ? AND version = ? AND status = ?", key, version, DefinitionPublished).Error; err != nil {
-			return fmt.Errorf("%w: no published version %d of %s", ErrNotFound, version, key)
-		}
-		if regionCode != "" {
-			var r Region
-			if err := tx.First(&r, "code = ?", regionCode).Error; err != nil {
-				return fmt.Errorf("%w: region %s: %w", ErrInvalid, regionCode, translate(err))
-			}
-			path = r.Path
-		}
-		act := Activation{Key: key, RegionCode: regionCode, RegionPath: path, Version: version, CreatedAt: s.now()}
-		return translate(tx.Clauses(clause.OnConflict{
-			Columns:   []clause.Column{{Name: "key"}, {Name: "region_code"}},
-			DoUpdates: clause.AssignmentColumns([]string{"version", "created_at"}),
-		}).Create(&act).Error)
-	})
+	return translate(s.tx(ctx, func(tx *gorm.DB) error { return activateTx(tx, key, version, regionCode, s.now()) }))
 }

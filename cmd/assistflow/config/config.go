@@ -31,6 +31,10 @@ type Config struct {
 	// CalendarFile holds regional calendar overrides (JSON), e.g. a
 	// county's own festival: [{"Region":"430721","Holidays":["2026-03-03"]}].
 	CalendarFile string
+	// MakerChecker makes publishing and activating a definition wait for a
+	// second administrator's approval. Off by default (dev); serve turns it
+	// on unless --maker-checker=false is given.
+	MakerChecker bool
 
 	Temporal Temporal
 	JWT      JWT
@@ -106,6 +110,7 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 		fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address the HTTP API and pages listen on")
 		fs.StringVar(&c.JWT.Secret, "jwt-secret", c.JWT.Secret, "secret that signs API tokens (dev: generated and kept in the data dir)")
 		fs.DurationVar(&c.JWT.TTL, "jwt-ttl", c.JWT.TTL, "lifetime of an API token")
+		fs.BoolVar(&c.MakerChecker, "maker-checker", c.MakerChecker, "a second administrator must approve publishing and activating definitions (default: off in dev, on in serve)")
 	}
 	if groups&FlagsTemporal != 0 {
 		fs.StringVar(&c.Temporal.Address, "temporal-address", c.Temporal.Address, "Temporal frontend host:port")
