@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/store"
 	"github.com/assistflow/assistflow/workflows"
+	"github.com/gofiber/fiber/v2"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
@@ -100,6 +102,8 @@ func (s *Server) startCase(ctx context.Context, c store.Case, def process.Defini
 // update sends an Update to a workflow and waits for its result. id makes
 // a retry of the same request return the first answer.
 func (s *Server) update(ctx context.Context, workflowID, name, id string, arg any) (workflows.Result, error) {
+	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
+	defer cancel()
 	h, err := s.cfg.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID,
 		UpdateName: name, UpdateID: id, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
 	if err != nil {
@@ -116,11 +120,20 @@ func (s *Server) update(ctx context.Context, workflowID, name, id string, arg an
 // can understand; validator rejections pass through as they are.
 func updateError(err error) error {
 	var notFound *serviceerror.NotFound
-	if errors.As(err, &notFound) {
+	var deadline *serviceerror.DeadlineExceeded
+	switch {
+	case errors.As(err, &notFound):
 		return fmt.Errorf("%w: the case is closed and accepts no more changes", store.ErrConflict)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &deadline):
+		// The request is durable in Temporal and may still apply: a retry
+		// with the same request is answered by the same Update.
+		return newProblem(fiber.StatusServiceUnavailable, "the case did not answer in time; retry the same request")
 	}
 	return err
 }
+
+// updateTimeout bounds how long a request waits for a workflow's answer.
+const updateTimeout = 30 * time.Second
 
 func householdOf(c store.Case) process.Household {
 	var h process.Household
