@@ -104,14 +104,16 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	readable := s.regionsFor(p, rbac.ObjUser, rbac.ActRead)
 	items := make([]userView, 0, len(us))
 	for _, u := range us {
 		gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
 		if err != nil {
 			return err
 		}
-		v := viewOfUser(u, gs)
-		items = append(items, v)
+		// Only the grants in the caller's regions: the rest is not theirs to see.
+		gs = slices.DeleteFunc(gs, func(g store.Grant) bool { return !allWithin([]store.Grant{g}, readable) })
+		items = append(items, viewOfUser(u, gs))
 	}
 	return c.JSON(fiber.Map{"items": items, "next_cursor": cursor(next)})
 }
@@ -123,14 +125,28 @@ func (s *Server) managedUser(c *fiber.Ctx) (store.User, error) {
 	if err != nil {
 		return store.User{}, store.ErrNotFound
 	}
-	gs, err := s.store.GrantsInRegions(c.UserContext(), s.regionsFor(principal(c), rbac.ObjUser, rbac.ActManage), id)
+	// Every grant of the user must lie in the admin's subtree: a user who
+	// also holds a role elsewhere is someone else's to manage too, and
+	// resetting their password would hand over that role.
+	gs, err := s.store.GrantsOf(c.UserContext(), id)
 	if err != nil {
 		return store.User{}, err
 	}
-	if len(gs) == 0 {
+	managed := s.regionsFor(principal(c), rbac.ObjUser, rbac.ActManage)
+	if len(gs) == 0 || !allWithin(gs, managed) {
 		return store.User{}, store.ErrNotFound
 	}
 	return s.store.User(c.UserContext(), id)
+}
+
+// allWithin reports whether every grant lies under one of the paths.
+func allWithin(gs []store.Grant, paths []string) bool {
+	for _, g := range gs {
+		if !slices.ContainsFunc(paths, func(p string) bool { return strings.HasPrefix(g.RegionPath, p) }) {
+			return false
+		}
+	}
+	return true
 }
 
 func (s *Server) setUserDisabled(disabled bool) fiber.Handler {

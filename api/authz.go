@@ -57,3 +57,19 @@ func (s *Server) maySubmit(p *Principal, channel, path string) bool {
 	}
 	return false
 }
+
+// inboxScopes: a role that decides tasks sees the tasks of its own role;
+// a role that only reads them (the auditor) sees every task of its region.
+func (s *Server) inboxScopes(p *Principal) []store.Scope {
+	deciders := map[string]bool{}
+	for _, r := range s.cfg.Authz.RolesAllowed(rbac.ObjTask, rbac.ActDecide) {
+		deciders[r] = true
+	}
+	out := s.scopes(p, rbac.ObjTask, rbac.ActRead)
+	for i := range out {
+		if !deciders[out[i].Role] {
+			out[i].Role = ""
+		}
+	}
+	return out
+}

@@ -144,6 +144,9 @@ func (s *Server) approveRequest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if r.Kind == store.RequestActivate && !s.readsRegion(p, r.RegionPath) {
+		return store.ErrNotFound // out of scope: not even a hint that it exists
+	}
 	if r.RequestedBy == p.User.ID {
 		return newProblem(fiber.StatusForbidden, "you asked for this change; maker-checker needs a second administrator to approve it")
 	}

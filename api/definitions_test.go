@@ -264,7 +264,7 @@ func TestMakerChecker(t *testing.T) {
 	requireActive(t, s, "dibao-application", store.DemoVillage, 1)
 	act := fmt.Sprintf("%s/requests/%v/approve", defs, r.body["id"])
 	require.Empty(t, do(t, s, "GET", defs+"/requests", outsider, "", "").body["items"], "another county's activation is not shown")
-	require.Equal(t, http.StatusForbidden, do(t, s, "POST", act, outsider, "", "").status, "nor approved from there")
+	require.Equal(t, http.StatusNotFound, do(t, s, "POST", act, outsider, "", "").status, "nor approved, nor even hinted at, from there")
 	require.Equal(t, 200, do(t, s, "POST", act, checker, "", "").status)
 	requireActive(t, s, "dibao-application", store.DemoVillage, 2)
 	require.Empty(t, do(t, s, "GET", defs+"/requests", checker, "", "").body["items"])

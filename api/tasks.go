@@ -49,7 +49,7 @@ func (s *Server) inbox(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	q := store.InboxQuery{UserID: p.User.ID, Scopes: s.scopes(p, rbac.ObjTask, rbac.ActRead), View: view, Program: c.Query("program"),
+	q := store.InboxQuery{UserID: p.User.ID, Scopes: s.inboxScopes(p), View: view, Program: c.Query("program"),
 		Stage: c.Query("stage"), After: after, Limit: limit, Now: s.cfg.Now(), DueSoon: dueSoon}
 	if v := c.Query("case_id"); v != "" {
 		if q.CaseID, err = strconv.ParseInt(v, 10, 64); err != nil {

@@ -22,7 +22,8 @@ const (
 // Views lists the inbox views.
 var Views = []string{ViewMine, ViewClaimable, ViewDueSoon, ViewOverdue, ViewAll}
 
-// Scope is a role held over a region subtree: what a user may see.
+// Scope is a role held over a region subtree: what a user may see. An
+// empty Role reads every task of the subtree (an auditor).
 type Scope struct {
 	Role       string
 	RegionPath string
@@ -132,6 +133,9 @@ func (s *Store) inboxQueries(ctx context.Context, q InboxQuery, view string) []*
 	for i, sc := range q.Scopes {
 		cond := s.db.Where("tasks.role = ? AND tasks.region_path >= ? AND tasks.region_path < ?",
 			sc.Role, sc.RegionPath, sc.RegionPath+"~")
+		if sc.Role == "" { // a reader (auditor): every task of the region
+			cond = s.db.Where("tasks.region_path >= ? AND tasks.region_path < ?", sc.RegionPath, sc.RegionPath+"~")
+		}
 		if i == 0 {
 			vis = cond
 		} else {
@@ -177,9 +181,11 @@ func (s *Store) ClaimTask(ctx context.Context, taskID, userID int64) error {
 
 // UnclaimTask returns a task the user holds to the claimable pool.
 func (s *Store) UnclaimTask(ctx context.Context, taskID, userID int64) error {
+	// Unclaiming ends any delegation too: the acting official acted for
+	// this holder, not for whoever claims the task next.
 	res := s.db.WithContext(ctx).Model(&Task{}).
 		Where("id = ? AND status = ? AND assignee_id = ?", taskID, TaskOpen, userID).
-		Update("assignee_id", nil)
+		Updates(map[string]any{"assignee_id": nil, "delegate_id": nil, "delegate_until": nil})
 	if res.Error != nil {
 		return translate(res.Error)
 	}
