@@ -16,13 +16,16 @@ type ProjectInput struct {
 	Status             string
 	CurrentStages      []store.CurrentStage
 	ExpectedDecisionAt *time.Time
+	// DefinitionVersion is the version the case now runs on (0: unchanged).
+	DefinitionVersion int
 }
 
 // Project writes the case row the API reads; an older Seq never
 // overwrites a newer one.
 func (a *Activities) Project(ctx context.Context, in ProjectInput) error {
 	return boundary(a.Store.Project(ctx, store.Projection{CaseID: in.CaseID, Seq: in.Seq, Status: in.Status,
-		CurrentStages: in.CurrentStages, ExpectedDecisionAt: in.ExpectedDecisionAt}))
+		CurrentStages: in.CurrentStages, ExpectedDecisionAt: in.ExpectedDecisionAt,
+		DefinitionVersion: in.DefinitionVersion}))
 }
 
 // EventInput is a timeline event that is not a task decision: a stage

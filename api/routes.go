@@ -79,6 +79,8 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/admin/definitions/:key/versions/:n/diagram.svg", s.diagram, "One version drawn as an SVG diagram", need(rbac.ObjDefinition, rbac.ActRead)},
 		{"GET", "/api/v1/admin/definitions/:key/diff", s.diffDefinition, "What changed between two versions (from, to; a number or \"draft\")", need(rbac.ObjDefinition, rbac.ActRead)},
 		{"POST", "/api/v1/admin/definitions/:key/activate", s.activate, "Choose the version new cases start on in a region (or request it)", need(rbac.ObjDefinition, rbac.ActManage)},
+		{"POST", "/api/v1/admin/definitions/:key/migrations/preview", s.previewMigration, "Which open cases a migration would move, stage by stage", need(rbac.ObjDefinition, rbac.ActManage)},
+		{"POST", "/api/v1/admin/definitions/:key/migrations/apply", s.applyMigration, "Move open cases onto another version with a stage mapping", need(rbac.ObjDefinition, rbac.ActManage)},
 		{"GET", "/api/v1/admin/definitions/:key/activations", s.listActivations, "Where each version is active", need(rbac.ObjDefinition, rbac.ActRead)},
 	}
 }

@@ -539,6 +539,14 @@ func azBuilders() map[string]azBuild {
 			return azRequest{path: pilot + "/draft", raw: azDefinition(t, "az-pilot"), ctype: "application/json"}
 		},
 		"POST /api/v1/admin/definitions/{key}/publish": plain(pilot + "/publish"),
+		// A mapping of a stage no open case is in: the request passes every
+		// check and moves nothing, so later rows find the world unchanged.
+		"POST /api/v1/admin/definitions/{key}/migrations/preview": func(_ *testing.T, _ *azWorld, _, _ string) azRequest {
+			return azRequest{path: monitoring + "/migrations/preview", body: azMigration}
+		},
+		"POST /api/v1/admin/definitions/{key}/migrations/apply": func(_ *testing.T, _ *azWorld, _, _ string) azRequest {
+			return azRequest{path: monitoring + "/migrations/apply", body: azMigration}
+		},
 		"POST /api/v1/admin/definitions/{key}/activate": func(_ *testing.T, _ *azWorld, _, scope string) azRequest {
 			return azRequest{path: monitoring + "/activate", body: map[string]any{"version": 2, "region": azPick(scope, azVillage2, azFarVillage)}}
 		},
@@ -602,3 +610,5 @@ func azImport(_ *testing.T, _ *azWorld, _, scope string) azRequest {
 	row := azPick(scope, "430721100203,新建村,New Village,village,430721100", "430722100203,新建村,New Village,village,430722100")
 	return azRequest{path: "/api/v1/admin/regions/import", raw: []byte("code,name,name_en,level,parent\n" + row + "\n"), ctype: "text/csv"}
 }
+
+var azMigration = map[string]any{"from": 1, "to": 2, "mapping": map[string]string{"county_approval": "county_approval"}}

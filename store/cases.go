@@ -144,6 +144,7 @@ type Projection struct {
 	Status             string
 	CurrentStages      []CurrentStage
 	ExpectedDecisionAt *time.Time
+	DefinitionVersion  int // 0: unchanged
 }
 
 // Project writes a workflow's view of its case unless a newer one (higher
@@ -157,10 +158,12 @@ func (s *Store) Project(ctx context.Context, p Projection) error {
 	if p.CurrentStages == nil {
 		stages = []byte("[]")
 	}
-	res := s.db.WithContext(ctx).Model(&Case{}).
-		Where("id = ? AND projection_seq < ?", p.CaseID, p.Seq).
-		Updates(map[string]any{"status": p.Status, "current_stages": string(stages),
-			"expected_decision_at": p.ExpectedDecisionAt, "projection_seq": p.Seq, "updated_at": s.now()})
+	cols := map[string]any{"status": p.Status, "current_stages": string(stages),
+		"expected_decision_at": p.ExpectedDecisionAt, "projection_seq": p.Seq, "updated_at": s.now()}
+	if p.DefinitionVersion > 0 {
+		cols["definition_version"] = p.DefinitionVersion
+	}
+	res := s.db.WithContext(ctx).Model(&Case{}).Where("id = ? AND projection_seq < ?", p.CaseID, p.Seq).Updates(cols)
 	return translate(res.Error)
 }
 

@@ -245,3 +245,20 @@ func activateTx(tx *gorm.DB, key string, version int, regionCode string, now tim
 		DoUpdates: clause.AssignmentColumns([]string{"version", "created_at"}),
 	}).Create(&act).Error
 }
+
+// OpenCasesOn lists the cases of one definition version not yet in a
+// final status, within the region subtrees at paths: the cases a migration
+// to another version would move.
+func (s *Store) OpenCasesOn(ctx context.Context, key string, version int, paths []string) ([]Case, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	vis := s.db.Where("1 = 0")
+	for _, p := range paths {
+		vis = vis.Or("region_path >= ? AND region_path < ?", p, p+"~")
+	}
+	var cs []Case
+	err := s.db.WithContext(ctx).Where("definition_key = ? AND definition_version = ?", key, version).
+		Where("status NOT IN ?", FinalStatuses).Where(vis).Order("id").Find(&cs).Error
+	return cs, translate(err)
+}

@@ -41,13 +41,15 @@ type approval struct {
 	attempts map[string]int
 	deciders []decider
 
-	requests  int // updates accepted
-	settled   int // updates fully acted on
-	withdraw  *Withdrawal
-	materials *Materials
-	filings   []pendingFiling
-	noticeID  int64
-	noticeEnd time.Time
+	requests     int // updates accepted
+	settled      int // updates fully acted on
+	withdraw     *Withdrawal
+	migration    *Migration
+	migrationErr error
+	materials    *Materials
+	filings      []pendingFiling
+	noticeID     int64
+	noticeEnd    time.Time
 }
 
 type decider struct {
@@ -91,6 +93,14 @@ func (r *approval) run(ctx workflow.Context) (string, error) {
 		if r.withdraw != nil {
 			return r.finishWithdrawn(ctx)
 		}
+		if r.migration != nil {
+			var err error
+			if i, err = r.migrate(ctx, i); err != nil {
+				return "", err
+			}
+			stages = r.in.Definition.Stages
+			continue
+		}
 		st := stages[i]
 		r.st.Stage = st.ID
 		if skip, err := r.skipped(ctx, st); err != nil {
@@ -116,6 +126,7 @@ func (r *approval) run(ctx workflow.Context) (string, error) {
 			return r.finishRejected(ctx, out)
 		case "withdrawn":
 			return r.finishWithdrawn(ctx)
+		case "migrate": // the loop's top applies it
 		}
 	}
 	if r.withdraw != nil && workflow.GetVersion(ctx, "withdraw-with-last-decision", workflow.DefaultVersion, 1) == 1 {

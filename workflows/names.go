@@ -17,6 +17,7 @@ const (
 	UpdateSupplyMaterials = "supply_materials"
 	UpdateObject          = "object"
 	UpdateReport          = "report"
+	UpdateMigrate         = "migrate"
 	QueryState            = "state"
 )
 

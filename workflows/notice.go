@@ -31,14 +31,14 @@ func (r *approval) runNotice(ctx workflow.Context, st process.Stage) (outcome, e
 	for {
 		end := r.noticeEnd
 		err := r.wait(ctx, &end, func() bool {
-			return r.withdraw != nil || r.pendingFilings() || r.hasUnprocessedObjection() ||
+			return r.interrupted() || r.pendingFilings() || r.hasUnprocessedObjection() ||
 				(!workflow.Now(ctx).Before(r.noticeEnd) && !r.openObjections())
 		})
 		if err != nil {
 			return outcome{}, err
 		}
-		if r.withdraw != nil {
-			return outcome{kind: "withdrawn"}, nil
+		if r.interrupted() {
+			return r.interruption(), nil
 		}
 		if out, done, err := r.handleObjections(ctx, st); err != nil || done {
 			return out, err

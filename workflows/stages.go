@@ -19,11 +19,11 @@ func (r *approval) runReview(ctx workflow.Context, st process.Stage) (outcome, e
 	if err := r.project(ctx); err != nil {
 		return outcome{}, err
 	}
-	if err := r.wait(ctx, nil, func() bool { return t.Status != store.TaskOpen || r.withdraw != nil }); err != nil {
+	if err := r.wait(ctx, nil, func() bool { return t.Status != store.TaskOpen || r.interrupted() }); err != nil {
 		return outcome{}, err
 	}
-	if r.withdraw != nil && t.Status == store.TaskOpen {
-		return outcome{kind: "withdrawn"}, nil
+	if t.Status == store.TaskOpen {
+		return r.interruption(), nil
 	}
 	if err := r.closeTask(ctx, t); err != nil {
 		return outcome{}, err
@@ -60,12 +60,12 @@ func (r *approval) runParallel(ctx workflow.Context, st process.Stage) (outcome,
 	}
 	for {
 		approved, failed, final := 0, 0, (*TaskState)(nil)
-		err := r.wait(ctx, nil, func() bool { return r.withdraw != nil || r.hasUnprocessed(tasks) })
+		err := r.wait(ctx, nil, func() bool { return r.interrupted() || r.hasUnprocessed(tasks) })
 		if err != nil {
 			return outcome{}, err
 		}
-		if r.withdraw != nil {
-			return outcome{kind: "withdrawn"}, nil
+		if r.interrupted() {
+			return r.interruption(), nil
 		}
 		for _, t := range tasks {
 			if t.Status == store.TaskDecided && !t.processed {

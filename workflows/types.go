@@ -70,6 +70,14 @@ type Appraisal struct {
 	Minutes      string `json:",omitempty"`
 }
 
+// Migration moves a running case onto another version of its definition:
+// the stage it is in maps to a stage of the new version, where it goes on.
+type Migration struct {
+	ActorID int64
+	To      process.Definition
+	Mapping map[string]string // from stage id → to stage id
+}
+
 // Withdrawal is an applicant taking their application back.
 type Withdrawal struct {
 	ActorID int64

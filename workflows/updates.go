@@ -27,6 +27,7 @@ func (r *approval) register(ctx workflow.Context) error {
 		{UpdateWithdraw, r.withdrawCase, r.validateWithdraw},
 		{UpdateSupplyMaterials, r.supplyMaterials, r.validateMaterials},
 		{UpdateObject, r.object, r.validateObject},
+		{UpdateMigrate, r.migrateCase, r.validateMigration},
 	}
 	for _, h := range handlers {
 		err := workflow.SetUpdateHandlerWithOptions(ctx, h.name, h.handler,

@@ -120,8 +120,12 @@ func (r *approval) project(ctx workflow.Context) error {
 		end := r.noticeEnd
 		stages = append(stages, store.CurrentStage{ID: r.st.Stage, Name: r.stageNameByID(r.st.Stage), DueAt: &end})
 	}
+	if len(stages) == 0 && r.st.Stage != "" && r.st.Status == store.StatusAwaitingApplicant {
+		// No task is open while the applicant owes materials: say where the case stands.
+		stages = append(stages, store.CurrentStage{ID: r.st.Stage, Name: r.stageNameByID(r.st.Stage), Role: "applicant"})
+	}
 	in := activities.ProjectInput{CaseID: r.in.CaseID, Seq: r.seq, Status: r.st.Status, CurrentStages: stages,
-		ExpectedDecisionAt: r.expectedDecision()}
+		ExpectedDecisionAt: r.expectedDecision(), DefinitionVersion: r.in.Definition.Version}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SACaseStatus.ValueSet(r.st.Status)); err != nil {
 		return err
 	}
