@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -42,7 +43,7 @@ func viewOfTask(t store.Task, now time.Time) taskView {
 func (s *Server) inbox(c *fiber.Ctx) error {
 	p := principal(c)
 	view := c.Query("view", store.ViewAll)
-	if !contains(store.Views, view) {
+	if !slices.Contains(store.Views, view) {
 		return badField("view", fmt.Sprintf("unknown view %q; one of %s", view, strings.Join(store.Views, ", ")))
 	}
 	limit, after, err := paging(c)
@@ -153,7 +154,7 @@ func (r decisionRequest) fits(t store.Task, prefix string) process.ValidationErr
 	var allowed []string
 	_ = json.Unmarshal(t.Actions, &allowed)
 	var errs process.ValidationError
-	if r.Action != "" && !contains(allowed, r.Action) {
+	if r.Action != "" && !slices.Contains(allowed, r.Action) {
 		errs = append(errs, process.FieldError{Field: prefix + "action",
 			Message: fmt.Sprintf("%q is not allowed on this task; one of %s", r.Action, strings.Join(allowed, ", "))})
 	}
@@ -301,13 +302,4 @@ func cursor(id int64) *string {
 	}
 	s := strconv.FormatInt(id, 36)
 	return &s
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/assistflow/assistflow/activities"
@@ -78,7 +79,7 @@ func (m *monitoring) validateDecide(ctx workflow.Context, d Decision) error {
 		return reject(RejectForbidden, "task %d is for role %s, not %s", t.ID, t.Role, d.ActorRole)
 	case d.ActorID == m.in.ApplicantID:
 		return reject(RejectForbidden, "nobody decides their own case")
-	case !contains(t.Actions, d.Action):
+	case !slices.Contains(t.Actions, d.Action):
 		return reject(RejectInvalid, "action %q is not allowed on a re-check; allowed: %v", d.Action, t.Actions)
 	case d.Action == ActionProposeEliminate:
 		return m.eliminationGuard(workflow.Now(ctx), d)

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"unicode/utf8"
 
 	"github.com/assistflow/assistflow/process"
@@ -51,7 +52,7 @@ func (r *approval) validateDecide(d Decision) error {
 		return reject(RejectConflict, "task %d is %s", t.ID, t.Status)
 	case d.ActorRole != t.Role:
 		return reject(RejectForbidden, "task %d is for role %s, not %s", t.ID, t.Role, d.ActorRole)
-	case !contains(t.Actions, d.Action):
+	case !slices.Contains(t.Actions, d.Action):
 		return reject(RejectInvalid, "action %q is not allowed on this task; allowed: %v", d.Action, t.Actions)
 	case (d.Action == process.ActionReject || d.Action == process.ActionUphold) && d.ReasonCode == "":
 		return reject(RejectInvalid, "reason_code is required to %s", d.Action)
@@ -59,7 +60,7 @@ func (r *approval) validateDecide(d Decision) error {
 		return reject(RejectInvalid, "comment is longer than %d characters", maxText)
 	case d.ActorID == r.in.ApplicantID:
 		return reject(RejectForbidden, "nobody decides their own case")
-	case contains64(r.in.Related, d.ActorID):
+	case slices.Contains(r.in.Related, d.ActorID):
 		return reject(RejectForbidden, "user %d declared a family tie to this household and may not decide its case", d.ActorID)
 	}
 	for _, dc := range r.deciders {
@@ -193,24 +194,6 @@ func (r *approval) final() bool {
 	case store.StatusApproved, store.StatusRejected, store.StatusWithdrawn, store.StatusMonitoring,
 		store.StatusRiskEliminated:
 		return true
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func contains64(list []int64, v int64) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
 	}
 	return false
 }
