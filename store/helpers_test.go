@@ -2,13 +2,8 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,15 +12,10 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver used to create test databases
 	"github.com/stretchr/testify/require"
 
+	"github.com/assistflow/assistflow/internal/pgtest"
 	"github.com/assistflow/assistflow/migrations"
 	"github.com/assistflow/assistflow/store"
 )
-
-// postgresEnv names the variable holding an administrative PostgreSQL DSN,
-// e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable. When it
-// is set every test gets a fresh database on that server; otherwise a fresh
-// SQLite file. Either way the tests run: SQLite is not a skip.
-const postgresEnv = "ASSISTFLOW_TEST_POSTGRES"
 
 // openTestStore opens a migrated store on a fresh, empty database.
 func openTestStore(t *testing.T) *store.Store {
@@ -37,8 +27,8 @@ func openTestStore(t *testing.T) *store.Store {
 // store on it, for tests that need two stores on one database.
 func newTestDSN(t *testing.T) string {
 	t.Helper()
-	if admin := os.Getenv(postgresEnv); admin != "" {
-		return createTestDatabase(t, admin)
+	if dsn := pgtest.Database(t); dsn != "" {
+		return dsn
 	}
 	return filepath.Join(t.TempDir(), "assistflow.db")
 }
@@ -53,34 +43,6 @@ func openStore(t *testing.T, dsn string) *store.Store {
 	t.Cleanup(func() { _ = st.Close() })
 	require.NoError(t, st.Migrate(ctx))
 	return st
-}
-
-func createTestDatabase(t *testing.T, admin string) string {
-	t.Helper()
-	ctx := context.Background()
-	b := make([]byte, 6)
-	_, err := rand.Read(b)
-	require.NoError(t, err)
-	name := "assistflow_test_" + hex.EncodeToString(b)
-
-	adb, err := sql.Open("pgx", admin)
-	require.NoError(t, err)
-	_, err = adb.ExecContext(ctx, "CREATE DATABASE "+name)
-	require.NoError(t, err, "create test database")
-	t.Cleanup(func() {
-		_, err := adb.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-		_ = adb.Close()
-		if err != nil {
-			t.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	if strings.HasPrefix(admin, "postgres://") || strings.HasPrefix(admin, "postgresql://") {
-		u, err := url.Parse(admin)
-		require.NoError(t, err)
-		u.Path = "/" + name
-		return u.String()
-	}
-	return admin + " dbname=" + name
 }
 
 // execSQL runs a statement written with ? placeholders on either dialect.
