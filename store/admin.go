@@ -15,15 +15,7 @@ func (s *Store) UsersInRegions(ctx context.Context, paths []string, after int64,
 	}
 	limit = max(limit, 1)
 	sub := s.db.Model(&Grant{}).Select("user_id")
-	var in *gorm.DB
-	for i, p := range paths {
-		cond := s.db.Where("region_path >= ? AND region_path < ?", p, p+"~")
-		if i == 0 {
-			in = cond
-		} else {
-			in = in.Or(cond)
-		}
-	}
+	in := s.inRegions(paths)
 	sub = sub.Where(in)
 	var us []User
 	err := s.db.WithContext(ctx).Where("id IN (?) AND id > ?", sub, after).Order("id").Limit(limit + 1).Find(&us).Error
@@ -73,15 +65,7 @@ func (s *Store) GrantsInRegions(ctx context.Context, paths []string, userID int6
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	var in *gorm.DB
-	for i, p := range paths {
-		cond := s.db.Where("region_path >= ? AND region_path < ?", p, p+"~")
-		if i == 0 {
-			in = cond
-		} else {
-			in = in.Or(cond)
-		}
-	}
+	in := s.inRegions(paths)
 	db := s.db.WithContext(ctx).Where(in)
 	if userID != 0 {
 		db = db.Where("user_id = ?", userID)
@@ -89,4 +73,14 @@ func (s *Store) GrantsInRegions(ctx context.Context, paths []string, userID int6
 	var gs []Grant
 	err := db.Order("id").Find(&gs).Error
 	return gs, translate(err)
+}
+
+// inRegions is the condition "region_path lies at or below one of paths",
+// one index range per path. With no paths it matches nothing.
+func (s *Store) inRegions(paths []string) *gorm.DB {
+	cond := s.db.Where("1 = 0")
+	for _, p := range paths {
+		cond = cond.Or("region_path >= ? AND region_path < ?", p, p+"~")
+	}
+	return cond
 }

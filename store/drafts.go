@@ -103,10 +103,7 @@ func (s *Store) OpenCaseCounts(ctx context.Context, paths []string) (map[Definit
 	if len(paths) == 0 {
 		return out, nil
 	}
-	vis := s.db.Where("1 = 0")
-	for _, p := range paths {
-		vis = vis.Or("region_path >= ? AND region_path < ?", p, p+"~")
-	}
+	vis := s.inRegions(paths)
 	var rows []struct {
 		DefinitionKey     string
 		DefinitionVersion int
@@ -253,10 +250,7 @@ func (s *Store) OpenCasesOn(ctx context.Context, key string, version int, paths 
 	if len(paths) == 0 {
 		return nil, nil
 	}
-	vis := s.db.Where("1 = 0")
-	for _, p := range paths {
-		vis = vis.Or("region_path >= ? AND region_path < ?", p, p+"~")
-	}
+	vis := s.inRegions(paths)
 	var cs []Case
 	err := s.db.WithContext(ctx).Where("definition_key = ? AND definition_version = ?", key, version).
 		Where("status NOT IN ?", FinalStatuses).Where(vis).Order("id").Find(&cs).Error
