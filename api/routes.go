@@ -74,6 +74,7 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/admin/definitions/:key/draft", s.getDraft, "A definition's draft", need(rbac.ObjDefinition, rbac.ActRead)},
 		{"PUT", "/api/v1/admin/definitions/:key/draft", s.replaceDraft, "Replace a definition's draft (JSON or YAML body)", need(rbac.ObjDefinition, rbac.ActManage)},
 		{"POST", "/api/v1/admin/definitions/:key/validate", s.validateDraft, "Validate the draft; lists every problem by field", need(rbac.ObjDefinition, rbac.ActRead)},
+		{"POST", "/api/v1/admin/definitions/:key/simulate", s.simulate, "Run a scenario through a version or the draft in the test environment", need(rbac.ObjDefinition, rbac.ActRead)},
 		{"POST", "/api/v1/admin/definitions/:key/publish", s.publishDraft, "Freeze the draft as the next version (or request it)", need(rbac.ObjDefinition, rbac.ActManage)},
 		{"GET", "/api/v1/admin/definitions/:key/versions/:n", s.getVersion, "One published version", need(rbac.ObjDefinition, rbac.ActRead)},
 		{"GET", "/api/v1/admin/definitions/:key/versions/:n/diagram.svg", s.diagram, "One version drawn as an SVG diagram", need(rbac.ObjDefinition, rbac.ActRead)},

@@ -526,8 +526,11 @@ func azBuilders() map[string]azBuild {
 		"GET /api/v1/admin/definitions": plain("/api/v1/admin/definitions"),
 		"GET /api/v1/admin/definitions/requests": listOf("/api/v1/admin/definitions/requests", "id",
 			fixed("request:in", "request:out")),
-		"GET /api/v1/admin/definitions/{key}/draft":                    plain(pilot + "/draft"),
-		"POST /api/v1/admin/definitions/{key}/validate":                plain(pilot + "/validate"),
+		"GET /api/v1/admin/definitions/{key}/draft":     plain(pilot + "/draft"),
+		"POST /api/v1/admin/definitions/{key}/validate": plain(pilot + "/validate"),
+		"POST /api/v1/admin/definitions/{key}/simulate": func(_ *testing.T, _ *azWorld, _, _ string) azRequest {
+			return azRequest{path: monitoring + "/simulate", body: map[string]any{"version": 1, "scenario": map[string]any{}}}
+		},
 		"GET /api/v1/admin/definitions/{key}/versions/{n}":             plain(monitoring + "/versions/1"),
 		"GET /api/v1/admin/definitions/{key}/versions/{n}/diagram.svg": plain(monitoring + "/versions/1/diagram.svg"),
 		"GET /api/v1/admin/definitions/{key}/diff":                     plain(monitoring + "/diff?from=1&to=2"),
