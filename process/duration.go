@@ -15,6 +15,11 @@ type Duration string
 
 var isoDuration = regexp.MustCompile(`^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
 
+// maxYears bounds every duration: no legal time limit comes near it.
+const maxYears = 10
+
+var maxDuration = time.Duration(maxYears) * 365 * 24 * time.Hour
+
 // Parse returns the length of d. The empty duration is zero.
 func (d Duration) Parse() (time.Duration, error) {
 	if d == "" {
@@ -24,25 +29,23 @@ func (d Duration) Parse() (time.Duration, error) {
 	if m == nil || d == "P" || d[len(d)-1] == 'T' {
 		return 0, fmt.Errorf("bad duration %q: want ISO 8601 like P15D, P1W or PT30S (no years or months)", string(d))
 	}
-	units := []time.Duration{7 * 24 * time.Hour, 24 * time.Hour, time.Hour, time.Minute}
-	var total time.Duration
+	units := []float64{7 * 86400, 86400, 3600, 60, 1}
+	var seconds float64
 	for i, u := range units {
 		if m[i+1] != "" {
-			n, err := strconv.ParseInt(m[i+1], 10, 64)
-			if err != nil || n > 100000 {
+			f, err := strconv.ParseFloat(m[i+1], 64)
+			if err != nil {
 				return 0, fmt.Errorf("bad duration %q: number out of range", string(d))
 			}
-			total += time.Duration(n) * u
+			seconds += f * u
 		}
 	}
-	if m[5] != "" {
-		f, err := strconv.ParseFloat(m[5], 64)
-		if err != nil || f > 1e9 {
-			return 0, fmt.Errorf("bad duration %q: seconds out of range", string(d))
-		}
-		total += time.Duration(f * float64(time.Second))
+	// Summed in floating point and bounded before converting: a huge
+	// number of weeks must be an error, not a wrapped-around duration.
+	if seconds > maxDuration.Seconds() {
+		return 0, fmt.Errorf("bad duration %q: longer than %d years", string(d), maxYears)
 	}
-	return total, nil
+	return time.Duration(seconds * float64(time.Second)), nil
 }
 
 // MustParse is Parse for durations already validated.

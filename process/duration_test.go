@@ -54,3 +54,13 @@ func TestDurationDays(t *testing.T) {
 	// Far beyond int64 nanoseconds, where Duration.Parse would wrap around.
 	require.Greater(t, durationDays("P99999W99999D"), float64(maxSLADays))
 }
+
+func TestDurationDoesNotWrapAround(t *testing.T) {
+	for _, d := range []Duration{"P15250W", "P110000D", "P100000W", "PT99999999999S"} {
+		_, err := d.Parse()
+		require.ErrorContains(t, err, "longer than 10 years", string(d))
+	}
+	v, err := Duration("P520W").Parse()
+	require.NoError(t, err)
+	require.Equal(t, 520*7*24*time.Hour, v)
+}
