@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -87,6 +88,7 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	if err := s.startCase(ctx, cs, def, householdOf(cs)); err != nil {
 		return err
 	}
+	s.awaitFirstProjection(ctx, cs.ID)
 	status := fiber.StatusOK
 	if created {
 		status = fiber.StatusCreated
@@ -285,4 +287,22 @@ func closed(status string) bool {
 		return true
 	}
 	return false
+}
+
+// awaitFirstProjection waits, briefly, until the new case's workflow has
+// opened its first stage and written it: the answer to a submission then
+// shows where the case waits, and that task is already in the inbox.
+// After the wait the answer goes out anyway; the case goes on regardless.
+func (s *Server) awaitFirstProjection(ctx context.Context, id int64) {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if cs, err := s.store.Case(ctx, id); err != nil || cs.ProjectionSeq > 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(25 * time.Millisecond):
+		}
+	}
 }
