@@ -81,7 +81,7 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 		return err
 	}
 	if !created {
-		if def, err = s.definitionVersion(c, cs); err != nil {
+		if def, err = s.caseDefinition(ctx, cs); err != nil {
 			return err
 		}
 	}
@@ -97,8 +97,9 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	return s.writeCase(c, status, cs.ID)
 }
 
-func (s *Server) definitionVersion(c *fiber.Ctx, cs store.Case) (process.Definition, error) {
-	row, err := s.store.DefinitionVersion(c.UserContext(), cs.DefinitionKey, cs.DefinitionVersion)
+// caseDefinition is the version a stored case started on.
+func (s *Server) caseDefinition(ctx context.Context, cs store.Case) (process.Definition, error) {
+	row, err := s.store.DefinitionVersion(ctx, cs.DefinitionKey, cs.DefinitionVersion)
 	if err != nil {
 		return process.Definition{}, err
 	}

@@ -173,3 +173,12 @@ func (c Case) Stages() []CurrentStage {
 	_ = json.Unmarshal(c.CurrentStages, &out)
 	return out
 }
+
+// Unstarted lists cases no workflow has projected yet: normally only the
+// moments after a submission, but also a submission whose process died
+// before it started the workflow.
+func (s *Store) Unstarted(ctx context.Context, limit int) ([]Case, error) {
+	var cs []Case
+	err := s.db.WithContext(ctx).Where("projection_seq = 0").Order("id").Limit(max(limit, 1)).Find(&cs).Error
+	return cs, translate(err)
+}

@@ -70,6 +70,10 @@ func authorizer(ctx context.Context, st *store.Store, log *slog.Logger) (*rbac.A
 	return az, nil
 }
 
+// reconcileEvery is how often the API looks for stored cases whose
+// workflow never started (a crash between the two).
+const reconcileEvery = time.Minute
+
 // rbacPoll is how often a process looks for grant and policy changes made
 // elsewhere (the issue asks for at most 5 seconds).
 const rbacPoll = 2 * time.Second

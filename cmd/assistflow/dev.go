@@ -80,6 +80,7 @@ func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout 
 	stack.push("http", srv.Shutdown)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go srv.ReconcileLoop(ctx, reconcileEvery)
 
 	printReady(stdout, "http://"+ln.Addr().String(), temporal, dataDir)
 	select {

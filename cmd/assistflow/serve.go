@@ -55,6 +55,7 @@ func serveCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdou
 	stack.push("http", srv.Shutdown)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go srv.ReconcileLoop(ctx, reconcileEvery)
 	fmt.Fprintf(stdout, "assistflow ready  api=http://%s  temporal=%s\n", ln.Addr(), cfg.Temporal.Address)
 	select {
 	case <-ctx.Done():
