@@ -2,6 +2,9 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -74,7 +77,7 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 		return err
 	}
 	cs, created, err := s.store.CreateCase(ctx, store.NewCase{Program: req.Program, RegionCode: region.Code,
-		Channel: req.Channel, ApplicantID: p.User.ID, SubmittedBy: p.User.ID, IdempotencyKey: key,
+		Channel: req.Channel, ApplicantID: p.User.ID, SubmittedBy: p.User.ID, IdempotencyKey: key, RequestHash: req.digest(),
 		DefinitionKey: def.Key, DefinitionVersion: def.Version, HeadName: req.Household.HeadName,
 		HouseholdSize: len(req.Household.Members), Category: req.Household.Category, Household: req.Household})
 	if err != nil {
@@ -306,4 +309,12 @@ func (s *Server) awaitFirstProjection(ctx context.Context, id int64) {
 		case <-time.After(25 * time.Millisecond):
 		}
 	}
+}
+
+// digest identifies a submission's content, so a reused Idempotency-Key
+// with another body is told apart from a retry.
+func (r caseRequest) digest() string {
+	b, _ := json.Marshal(r)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }

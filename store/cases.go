@@ -34,6 +34,7 @@ type Case struct {
 	ApplicantID        int64      `json:"applicant_id"`
 	SubmittedBy        int64      `json:"submitted_by"`
 	IdempotencyKey     string     `json:"-"`
+	RequestHash        string     `json:"-"`
 	DefinitionKey      string     `json:"-"`
 	DefinitionVersion  int        `json:"-"`
 	HeadName           string     `json:"head_name"`
@@ -94,6 +95,7 @@ type NewCase struct {
 	Program, RegionCode, Channel string
 	ApplicantID, SubmittedBy     int64
 	IdempotencyKey               string
+	RequestHash                  string // digest of the submission, to refuse a reused key
 	DefinitionKey                string
 	DefinitionVersion            int
 	HeadName, Category           string
@@ -110,6 +112,9 @@ func (s *Store) CreateCase(ctx context.Context, in NewCase) (c Case, created boo
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.First(&c, "submitted_by = ? AND idempotency_key = ?", in.SubmittedBy, in.IdempotencyKey).Error; err == nil {
+			if c.RequestHash != "" && in.RequestHash != "" && c.RequestHash != in.RequestHash {
+				return fmt.Errorf("%w: this Idempotency-Key was used for a different submission", ErrInvalid)
+			}
 			return nil
 		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return err
@@ -121,7 +126,7 @@ func (s *Store) CreateCase(ctx context.Context, in NewCase) (c Case, created boo
 		now := s.now()
 		c = Case{Program: in.Program, RegionCode: r.Code, RegionPath: r.Path, Channel: in.Channel,
 			Status: StatusInReview, ApplicantID: in.ApplicantID, SubmittedBy: in.SubmittedBy,
-			IdempotencyKey: in.IdempotencyKey, DefinitionKey: in.DefinitionKey,
+			IdempotencyKey: in.IdempotencyKey, RequestHash: in.RequestHash, DefinitionKey: in.DefinitionKey,
 			DefinitionVersion: in.DefinitionVersion, HeadName: in.HeadName, HouseholdSize: in.HouseholdSize,
 			Category: in.Category, Household: hh, CurrentStages: JSON("[]"), CreatedAt: now, UpdatedAt: now}
 		created = true

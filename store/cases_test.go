@@ -211,3 +211,26 @@ func TestBoard(t *testing.T) {
 		})
 	}
 }
+
+// A reused Idempotency-Key with another body is refused; with the same
+// body it answers the first case.
+func TestIdempotencyKeyReusedForAnotherSubmission(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t)
+	withRegions(t, st)
+	alice := mustUser(t, st, "alice")
+	in := store.NewCase{Program: "dibao", RegionCode: store.DemoVillage, Channel: "self_report", ApplicantID: alice.ID,
+		SubmittedBy: alice.ID, IdempotencyKey: "k1", RequestHash: "aaa", DefinitionKey: "dibao", DefinitionVersion: 1,
+		HeadName: "王建国", HouseholdSize: 1, Household: testHousehold}
+	first, created, err := st.CreateCase(ctx, in)
+	require.NoError(t, err)
+	require.True(t, created)
+	again, created, err := st.CreateCase(ctx, in)
+	require.NoError(t, err)
+	require.False(t, created)
+	require.Equal(t, first.ID, again.ID)
+	in.RequestHash = "bbb"
+	_, _, err = st.CreateCase(ctx, in)
+	require.ErrorIs(t, err, store.ErrInvalid)
+	require.ErrorContains(t, err, "used for a different submission")
+}
