@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"context"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -171,3 +172,14 @@ func (d *dev) login(username string) string {
 	d.tokens[username] = res.Token
 	return res.Token
 }
+
+// runBinary runs assistflow to completion and returns its combined output.
+func runBinary(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, binary, args...).CombinedOutput()
+	return string(out), err
+}
+
+func splitArgs(s string) []string { return strings.Fields(s) }
