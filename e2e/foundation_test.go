@@ -2,11 +2,18 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
 	"fmt"
 	"log/slog"
 	"net/http"
 	"path/filepath"
 	"testing"
+
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"
@@ -52,6 +59,7 @@ func TestDevRestartsKeepEverything(t *testing.T) {
 
 	c := d.submit(d.login("applicant"), "restart-1", "张三")
 	require.Equal(t, "in_review", c.Status)
+	requireEmbeddedNamespace(t, d)
 	d.approve(t, "village_officer", c.ID)
 	d.kill()
 
@@ -121,4 +129,27 @@ func TestMigrateCommands(t *testing.T) {
 	out, err = runBinary(t, "migrate", "status", "--database", db)
 	require.NoError(t, err, out)
 	require.Contains(t, out, "pending")
+}
+
+// requireEmbeddedNamespace: the embedded namespace keeps closed histories
+// 30 days and knows the search attributes the workflows set; the logs are
+// JSON lines (as asked with --log-format json) and carry no personal data.
+func requireEmbeddedNamespace(t *testing.T, d *dev) {
+	t.Helper()
+	ctx := context.Background()
+	c := d.temporalClient(t)
+	ns, err := c.WorkflowService().DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: "assistflow"})
+	require.NoError(t, err)
+	require.Equal(t, 30*24*time.Hour, ns.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration())
+	sa, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: "assistflow"})
+	require.NoError(t, err)
+	for _, name := range []string{"CaseStatus", "Program", "RegionCode", "DefinitionKey"} {
+		require.Contains(t, sa.GetCustomAttributes(), name)
+	}
+	logs := d.stderr.String()
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		require.True(t, json.Valid([]byte(line)), "a log line that is not JSON: %s", line)
+	}
+	require.NotContains(t, logs, "13900001111", "no phone number in the logs")
+	require.NotRegexp(t, `4307211\d{11}`, logs, "no ID number in the logs")
 }
