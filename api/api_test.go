@@ -250,3 +250,13 @@ func TestEveryRouteDeclaresAccess(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusForbidden, resp.StatusCode)
 }
+
+func TestSecurityHeaders(t *testing.T) {
+	s := newTestServer(t, nil)
+	req := httptest.NewRequest("GET", "/docs", nil)
+	resp, err := s.App().Test(req, -1)
+	require.NoError(t, err)
+	require.Equal(t, "nosniff", resp.Header.Get("X-Content-Type-Options"))
+	require.Equal(t, "SAMEORIGIN", resp.Header.Get("X-Frame-Options"))
+	require.Contains(t, resp.Header.Get("Content-Security-Policy"), "default-src 'self'")
+}

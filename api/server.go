@@ -12,7 +12,9 @@ import (
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
 	"github.com/gofiber/fiber/v2/middleware/limiter"
+	"github.com/gofiber/fiber/v2/middleware/recover"
 	"go.temporal.io/sdk/client"
 )
 
@@ -86,6 +88,12 @@ func (s *Server) mount() {
 		LimitReached: func(c *fiber.Ctx) error {
 			return newProblem(fiber.StatusTooManyRequests, "too many sign-in attempts; wait a minute")
 		}})
+	// Security headers on every answer; a panic in a handler becomes a 500
+	// problem instead of a dropped connection.
+	s.app.Use(recover.New(), helmet.New(helmet.Config{
+		ContentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
+		HSTSMaxAge:            31536000,
+	}))
 	for _, r := range s.routes {
 		handlers := []fiber.Handler{}
 		if r.path == "/api/v1/auth/login" {
