@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/assistflow/assistflow/internal/storetest"
 
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/store"
@@ -49,12 +49,7 @@ func (brokenSource) Check(context.Context, string, process.Household) (CheckResu
 
 func TestRunDataCheck(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "app.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	defer st.Close()
-	require.NoError(t, st.Migrate(ctx))
-	_, err = st.SeedDemo(ctx)
-	require.NoError(t, err)
+	st := storetest.Demo(t)
 	u, err := st.UserByUsername(ctx, "applicant")
 	require.NoError(t, err)
 	h := process.Household{HeadName: "周八", Members: []process.Member{{Name: "周八", IDNumber: "430721198001010013"}}}

@@ -11,10 +11,11 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/assistflow/assistflow/internal/storetest"
 
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
@@ -30,14 +31,7 @@ func newTestServer(t *testing.T, mod func(*Config)) *Server {
 	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "app.db"), log)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Migrate(ctx))
-	_, err = st.SeedDemo(ctx)
-	require.NoError(t, err)
-	_, err = st.SeedPolicies(ctx, rbac.DefaultPolicies())
-	require.NoError(t, err)
+	st := storetest.Demo(t)
 	az, err := rbac.New(ctx, st, log)
 	require.NoError(t, err)
 	cfg := Config{Store: st, Authz: az, JWTSecret: []byte("test-secret"), Log: log, Blobs: store.DiskBlobs{Dir: t.TempDir()}}

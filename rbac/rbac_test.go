@@ -4,28 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/assistflow/assistflow/internal/storetest"
 
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"
 )
 
-func openStore(t testing.TB) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "app.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Migrate(ctx))
-	_, err = st.SeedDemo(ctx)
-	require.NoError(t, err)
-	_, err = st.SeedPolicies(ctx, rbac.DefaultPolicies())
-	require.NoError(t, err)
-	return st
-}
+func openStore(t testing.TB) *store.Store { return storetest.Demo(t) }
 
 func path(t testing.TB, st *store.Store, code string) string {
 	t.Helper()

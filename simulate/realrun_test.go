@@ -3,10 +3,10 @@ package simulate
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/assistflow/assistflow/internal/storetest"
 
 	"github.com/assistflow/assistflow/activities"
 	"github.com/assistflow/assistflow/process"
@@ -120,12 +120,7 @@ type realRun struct {
 
 func runOnStore(t *testing.T, def process.Definition, sc Scenario) realRun {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "app.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Migrate(ctx))
-	_, err = st.SeedDemo(ctx)
-	require.NoError(t, err)
+	st := storetest.Demo(t)
 	requireDemoChain(t, st)
 	src, err := activities.NewFixtureSource()
 	require.NoError(t, err)

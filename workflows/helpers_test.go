@@ -6,10 +6,11 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/assistflow/assistflow/internal/storetest"
 
 	"github.com/assistflow/assistflow/activities"
 	"github.com/assistflow/assistflow/process"
@@ -64,12 +65,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "app.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = st.Close() })
-	require.NoError(t, st.Migrate(ctx))
-	_, err = st.SeedDemo(ctx)
-	require.NoError(t, err)
+	st := storetest.Demo(t)
 	src, err := activities.NewFixtureSource()
 	require.NoError(t, err)
 	h := &harness{t: t, ctx: ctx, st: st, users: map[string]int64{},
