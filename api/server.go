@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/gofiber/fiber/v2"
@@ -23,7 +22,6 @@ type Config struct {
 	Store     *store.Store
 	Temporal  client.Client
 	TaskQueue string
-	Calendar  *process.Calendar
 	JWTSecret []byte
 	// OIDC, when set, also accepts tokens of an external issuer.
 	OIDC   *OIDC

@@ -13,7 +13,6 @@ import (
 	"github.com/assistflow/assistflow/api"
 	"github.com/assistflow/assistflow/cmd/assistflow/config"
 	"github.com/assistflow/assistflow/devserver"
-	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/store"
 	"github.com/assistflow/assistflow/workflows"
 	"github.com/spf13/cobra"
@@ -70,7 +69,7 @@ func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout 
 	if err != nil {
 		return err
 	}
-	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
+	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue,
 		JWTSecret: secret, JWTTTL: cfg.JWT.TTL, Checks: checks(st, c, running), Log: log,
 		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}, MakerChecker: cfg.MakerChecker})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/assistflow/assistflow/api"
 	"github.com/assistflow/assistflow/cmd/assistflow/config"
-	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/store"
 	"github.com/spf13/cobra"
 )
@@ -43,7 +42,7 @@ func serveCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdou
 	if err != nil {
 		return err
 	}
-	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Calendar: process.DefaultCalendar(),
+	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue,
 		JWTSecret: []byte(cfg.JWT.Secret), JWTTTL: cfg.JWT.TTL, OIDC: oidc, Checks: checks(st, c, nil), Log: log,
 		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")},
 		// Production needs two administrators for a chain change unless told otherwise.
