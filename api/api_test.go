@@ -149,9 +149,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	require.Equal(t, "3.1.0", r.body["openapi"])
 	paths := r.body["paths"].(map[string]any)
 	documented := 0
+	pages := map[string]bool{}
+	for _, pr := range s.pageRoutes {
+		pages[pr.method+" "+pr.path] = true
+	}
 	for _, rt := range s.App().GetRoutes(true) {
-		if rt.Method == "HEAD" || rt.Path == "/" {
-			continue
+		if rt.Method == "HEAD" || rt.Path == "/" || pages[rt.Method+" "+rt.Path] {
+			continue // web pages are not part of the API contract
 		}
 		p := pathParam.ReplaceAllString(rt.Path, "{$1}")
 		ops, ok := paths[p].(map[string]any)

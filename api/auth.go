@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,31 +62,13 @@ func viewOfUser(u store.User, gs []store.Grant) userView {
 // login checks a password and issues a bearer token. Unknown users and
 // wrong passwords get the same answer.
 func (s *Server) login(c *fiber.Ctx) error {
-	if len(s.cfg.JWTSecret) == 0 {
-		return newProblem(fiber.StatusNotFound, "local sign-in is disabled: sign in with the identity provider")
-	}
 	var req loginRequest
-	if err := decodeJSON(c, &req); err != nil {
-		return err
+	if len(s.cfg.JWTSecret) > 0 {
+		if err := decodeJSON(c, &req); err != nil {
+			return err
+		}
 	}
-	var errs process.ValidationError
-	if req.Username == "" {
-		errs = append(errs, process.FieldError{Field: "username", Message: "is required"})
-	}
-	if req.Password == "" {
-		errs = append(errs, process.FieldError{Field: "password", Message: "is required"})
-	}
-	if len(errs) > 0 {
-		return invalid(errs)
-	}
-	u, err := s.store.UserByUsername(c.UserContext(), req.Username)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	if err != nil || u.Disabled || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.Password)) != nil {
-		return newProblem(fiber.StatusUnauthorized, "wrong username or password")
-	}
-	gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
+	u, gs, err := s.checkPassword(c.UserContext(), req)
 	if err != nil {
 		return err
 	}
@@ -96,39 +80,99 @@ func (s *Server) login(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"token": tok, "expires_at": exp.UTC(), "user": viewOfUser(u, gs)})
 }
 
+// checkPassword is the one password check of the JSON login and the sign-in
+// page: both refuse when local sign-in is off, name missing fields, and give
+// unknown users and wrong passwords the same answer.
+func (s *Server) checkPassword(ctx context.Context, req loginRequest) (store.User, []store.Grant, error) {
+	if len(s.cfg.JWTSecret) == 0 {
+		return store.User{}, nil, newProblem(fiber.StatusNotFound, "local sign-in is disabled: sign in with the identity provider")
+	}
+	var errs process.ValidationError
+	if req.Username == "" {
+		errs = append(errs, process.FieldError{Field: "username", Message: "is required"})
+	}
+	if req.Password == "" {
+		errs = append(errs, process.FieldError{Field: "password", Message: "is required"})
+	}
+	if len(errs) > 0 {
+		return store.User{}, nil, invalid(errs)
+	}
+	u, err := s.store.UserByUsername(ctx, req.Username)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return store.User{}, nil, err
+	}
+	if err != nil || u.Disabled || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.Password)) != nil {
+		return store.User{}, nil, newProblem(fiber.StatusUnauthorized, "wrong username or password")
+	}
+	gs, err := s.store.GrantsOf(ctx, u.ID)
+	return u, gs, err
+}
+
 func (s *Server) issueToken(u store.User, exp time.Time) (string, error) {
+	// The id names one sign-in: the pages bind their CSRF tokens to it.
+	id := make([]byte, 16)
+	if _, err := rand.Read(id); err != nil {
+		return "", err
+	}
 	claims := jwt.RegisteredClaims{Subject: strconv.FormatInt(u.ID, 10), Issuer: "assistflow",
+		ID:       hex.EncodeToString(id),
 		IssuedAt: jwt.NewNumericDate(s.cfg.Now()), ExpiresAt: jwt.NewNumericDate(exp)}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
 }
 
 // authenticate verifies the bearer token and loads the user's current
-// grants, so a revoked grant stops working on the next request.
+// grants, so a revoked grant stops working on the next request. It reads
+// the Authorization header only: the pages' session cookie never
+// authenticates a JSON request, so a forged cross-site form cannot reach
+// the API.
 func (s *Server) authenticate(c *fiber.Ctx) error {
 	raw, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	if !ok || raw == "" {
 		return newProblem(fiber.StatusUnauthorized, "a bearer token is required")
 	}
 	u, err := s.tokenUser(c.UserContext(), raw)
-	if err != nil || u.Disabled {
+	if err != nil {
 		return newProblem(fiber.StatusUnauthorized, "user is unknown or disabled")
 	}
-	gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
+	p, err := s.principalOf(c.UserContext(), u)
 	if err != nil {
 		return err
 	}
-	c.Locals("principal", &Principal{User: u, Grants: gs})
+	c.Locals("principal", p)
 	return c.Next()
+}
+
+// principalOf loads the current grants of an enabled user; the API and the
+// pages resolve their callers through it.
+func (s *Server) principalOf(ctx context.Context, u store.User) (*Principal, error) {
+	if u.Disabled {
+		return nil, newProblem(fiber.StatusUnauthorized, "user is unknown or disabled")
+	}
+	gs, err := s.store.GrantsOf(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &Principal{User: u, Grants: gs}, nil
+}
+
+// ownClaims validates a token this server signed (HS256, our issuer, not
+// expired) and returns its claims.
+func (s *Server) ownClaims(raw string) (jwt.RegisteredClaims, error) {
+	var claims jwt.RegisteredClaims
+	if len(s.cfg.JWTSecret) == 0 {
+		return claims, errors.New("local tokens are disabled")
+	}
+	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
+		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("assistflow"), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.cfg.Now))
+	return claims, err
 }
 
 // tokenUser finds the user a token names: our own HS256 tokens carry the
 // user id; an external issuer's carry a username claim.
 func (s *Server) tokenUser(ctx context.Context, raw string) (store.User, error) {
-	var claims jwt.RegisteredClaims
-	_, err := jwt.ParseWithClaims(raw, &claims, func(t *jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
-		jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer("assistflow"), jwt.WithExpirationRequired(),
-		jwt.WithTimeFunc(s.cfg.Now))
-	if err == nil && len(s.cfg.JWTSecret) > 0 {
+	claims, err := s.ownClaims(raw)
+	if err == nil {
 		id, err := strconv.ParseInt(claims.Subject, 10, 64)
 		if err != nil {
 			return store.User{}, err

@@ -82,8 +82,12 @@ func cleanDetail(err error) string {
 	return msg
 }
 
-// errorHandler writes every error as application/problem+json.
+// errorHandler writes every error as application/problem+json; on pages,
+// as an HTML error page.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	if page, _ := c.Locals("page").(bool); page {
+		return s.pageError(c, err)
+	}
 	var p Problem
 	var pe *problem
 	if errors.As(err, &pe) {

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"strings"
@@ -37,6 +38,9 @@ type Config struct {
 	// MakerChecker turns publishing and activating a definition into a
 	// request that a second administrator approves before it takes effect.
 	MakerChecker bool
+	// SecureCookies marks the pages' cookies Secure even when the request
+	// arrived over plain HTTP (TLS ends at a proxy in front of serve).
+	SecureCookies bool
 }
 
 // Server is the HTTP API.
@@ -46,6 +50,10 @@ type Server struct {
 	store  *store.Store
 	log    *slog.Logger
 	routes []route
+	// pages are the parsed page templates by language and name;
+	// pageRoutes the page table (pages.go).
+	pages      pageSet
+	pageRoutes []pageRoute
 }
 
 // New builds the API and its routes.
@@ -60,6 +68,13 @@ func New(cfg Config) *Server {
 		cfg.LoginLimit = 20
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Log}
+	pages, err := loadPages()
+	if err != nil {
+		// The templates are embedded at build time: a parse error is a
+		// programming error that every test run catches.
+		panic(fmt.Sprintf("api: page templates: %v", err))
+	}
+	s.pages = pages
 	s.app = fiber.New(fiber.Config{
 		AppName:               "assistflow",
 		DisableStartupMessage: true,
@@ -80,7 +95,11 @@ func (s *Server) mount() {
 	login := limiter.New(limiter.Config{Max: s.cfg.LoginLimit, Expiration: time.Minute,
 		KeyGenerator: func(c *fiber.Ctx) string {
 			var req loginRequest
-			_ = json.Unmarshal(c.Body(), &req)
+			if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+				req.Username = c.FormValue("username")
+			} else {
+				_ = json.Unmarshal(c.Body(), &req)
+			}
 			return c.IP() + "|" + strings.ToLower(req.Username)
 		},
 		LimitReached: func(c *fiber.Ctx) error {
@@ -101,6 +120,7 @@ func (s *Server) mount() {
 		handlers = append(handlers, r.handler)
 		s.app.Add(r.method, r.path, handlers...)
 	}
+	s.mountPages(login)
 	s.app.Use(func(c *fiber.Ctx) error { return newProblem(fiber.StatusNotFound, "no such route") })
 }
 

@@ -145,6 +145,21 @@ var (
 		{"other", "其他", "Other"},
 	}
 
+	// DecisionReasons are the reason codes a reviewer gives with a
+	// rejection (and an objection upheld): the household is told the
+	// reason in its own words (DOMAIN.md §3), reports count by code.
+	DecisionReasons = CodeList{
+		{"income_above_line", "收入超过标准", "Income above the line"},
+		{"assets_above_limit", "财产超过规定", "Assets above the limit"},
+		{"risk_not_confirmed", "风险经核实不存在", "Risk not confirmed on checking"},
+		{"information_false", "申报信息不实", "Information found false"},
+		{"materials_incomplete", "材料不全且未补正", "Materials incomplete and not supplied"},
+		{"not_resident", "不符合户籍或居住条件", "Residence requirement not met"},
+		{"duplicate", "重复申请", "Duplicate application"},
+		{"objection_upheld", "公示异议成立", "Objection upheld"},
+		{"other", "其他（见意见）", "Other (see comment)"},
+	}
+
 	// HousingGrades are the house safety grades: A and B are safe, C and D
 	// are unsafe (危房).
 	HousingGrades = CodeList{

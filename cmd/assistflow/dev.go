@@ -71,7 +71,7 @@ func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout 
 	}
 	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue,
 		JWTSecret: secret, JWTTTL: cfg.JWT.TTL, Checks: checks(st, c, running), Log: log,
-		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}, MakerChecker: cfg.MakerChecker})
+		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}, SecureCookies: cfg.SecureCookies, MakerChecker: cfg.MakerChecker})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)

@@ -44,7 +44,7 @@ func serveCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdou
 	}
 	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue,
 		JWTSecret: []byte(cfg.JWT.Secret), JWTTTL: cfg.JWT.TTL, OIDC: oidc, Checks: checks(st, c, nil), Log: log,
-		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")},
+		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}, SecureCookies: cfg.SecureCookies,
 		// Production needs two administrators for a chain change unless told otherwise.
 		MakerChecker: cfg.MakerChecker || !cmd.Flags().Changed("maker-checker")})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -35,6 +35,9 @@ type Config struct {
 	// second administrator's approval. Off by default (dev); serve turns it
 	// on unless --maker-checker=false is given.
 	MakerChecker bool
+	// SecureCookies marks the web pages' cookies Secure even on plain
+	// HTTP requests: set it when a proxy in front terminates TLS.
+	SecureCookies bool
 
 	Temporal Temporal
 	JWT      JWT
@@ -110,6 +113,7 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 		fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "address the HTTP API and pages listen on")
 		fs.StringVar(&c.JWT.Secret, "jwt-secret", c.JWT.Secret, "secret that signs API tokens (dev: generated and kept in the data dir)")
 		fs.DurationVar(&c.JWT.TTL, "jwt-ttl", c.JWT.TTL, "lifetime of an API token")
+		fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark the web pages' session cookies Secure (set when TLS ends at a proxy in front)")
 		fs.BoolVar(&c.MakerChecker, "maker-checker", c.MakerChecker, "a second administrator must approve publishing and activating definitions (default: off in dev, on in serve)")
 	}
 	if groups&FlagsTemporal != 0 {
