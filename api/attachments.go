@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -40,35 +41,7 @@ func (s *Server) uploadAttachment(c *fiber.Ctx) error {
 	if err != nil {
 		return badField("file", "send the file as multipart/form-data field \"file\"")
 	}
-	if fh.Size > MaxAttachment {
-		return newProblem(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("file is larger than %d MB", MaxAttachment>>20))
-	}
-	name := filepath.Base(fh.Filename)
-	if !utf8.ValidString(name) || len(name) > 200 {
-		return badField("file", "file name must be UTF-8 text of at most 200 bytes")
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxAttachment+1))
-	if err != nil {
-		return err
-	}
-	ctype := http.DetectContentType(data)
-	if !allowedTypes[ctype] {
-		return newProblem(fiber.StatusUnsupportedMediaType, fmt.Sprintf("%s files are not accepted; send JPEG, PNG, GIF, WebP or PDF", ctype))
-	}
-	sum := sha256.Sum256(data)
-	digest := hex.EncodeToString(sum[:])
-	key := fmt.Sprintf("cases/%d/%s", cs.ID, digest)
-	if err := s.cfg.Blobs.Put(c.UserContext(), key, bytes.NewReader(data)); err != nil {
-		return err
-	}
-	a, created, err := s.store.AddAttachment(c.UserContext(), store.Attachment{CaseID: cs.ID,
-		UploadedBy: principal(c).User.ID, Name: name, ContentType: ctype, Size: int64(len(data)),
-		SHA256: digest, BlobKey: key})
+	a, created, err := s.attach(c.UserContext(), principal(c), cs, fh)
 	if err != nil {
 		return err
 	}
@@ -77,6 +50,39 @@ func (s *Server) uploadAttachment(c *fiber.Ctx) error {
 		status = fiber.StatusCreated
 	}
 	return c.Status(status).JSON(a)
+}
+
+// attach checks and stores one uploaded file of a case; the API and the
+// case page's upload form both store files through it.
+func (s *Server) attach(ctx context.Context, p *Principal, cs store.Case, fh *multipart.FileHeader) (store.Attachment, bool, error) {
+	if fh.Size > MaxAttachment {
+		return store.Attachment{}, false, newProblem(fiber.StatusRequestEntityTooLarge, fmt.Sprintf("file is larger than %d MB", MaxAttachment>>20))
+	}
+	name := filepath.Base(fh.Filename)
+	if !utf8.ValidString(name) || len(name) > 200 {
+		return store.Attachment{}, false, badField("file", "file name must be UTF-8 text of at most 200 bytes")
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return store.Attachment{}, false, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxAttachment+1))
+	if err != nil {
+		return store.Attachment{}, false, err
+	}
+	ctype := http.DetectContentType(data)
+	if !allowedTypes[ctype] {
+		return store.Attachment{}, false, newProblem(fiber.StatusUnsupportedMediaType, fmt.Sprintf("%s files are not accepted; send JPEG, PNG, GIF, WebP or PDF", ctype))
+	}
+	sum := sha256.Sum256(data)
+	digest := hex.EncodeToString(sum[:])
+	key := fmt.Sprintf("cases/%d/%s", cs.ID, digest)
+	if err := s.cfg.Blobs.Put(ctx, key, bytes.NewReader(data)); err != nil {
+		return store.Attachment{}, false, err
+	}
+	return s.store.AddAttachment(ctx, store.Attachment{CaseID: cs.ID, UploadedBy: p.User.ID, Name: name,
+		ContentType: ctype, Size: int64(len(data)), SHA256: digest, BlobKey: key})
 }
 
 func (s *Server) listAttachments(c *fiber.Ctx) error {

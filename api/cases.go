@@ -52,52 +52,64 @@ func (s *Server) createCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if errs := req.validate(); len(errs) > 0 {
-		return invalid(errs)
+	cs, created, err := s.submitCase(c.UserContext(), principal(c), key, req)
+	if err != nil {
+		return err
 	}
-	ctx, p := c.UserContext(), principal(c)
+	status := fiber.StatusOK
+	if created {
+		status = fiber.StatusCreated
+	}
+	return s.writeCase(c, status, cs.ID)
+}
+
+// submitCase validates a submission, stores it once per key and starts its
+// approval workflow: the one path by which the API and the apply page
+// create cases.
+func (s *Server) submitCase(ctx context.Context, p *Principal, key string, req caseRequest) (store.Case, bool, error) {
+	if errs := req.validate(); len(errs) > 0 {
+		return store.Case{}, false, invalid(errs)
+	}
 	for i, name := range req.Household.RelatedOfficials {
 		if _, err := s.store.UserByUsername(ctx, name); err != nil {
-			return badField(fmt.Sprintf("household.related_officials[%d]", i), fmt.Sprintf("no official %q", name))
+			return store.Case{}, false, badField(fmt.Sprintf("household.related_officials[%d]", i), fmt.Sprintf("no official %q", name))
 		}
 	}
 	region, err := s.store.Region(ctx, req.Region)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && region.Level != store.LevelVillage) {
-		return badField("region", fmt.Sprintf("%q is not a village code", req.Region))
+		return store.Case{}, false, badField("region", fmt.Sprintf("%q is not a village code", req.Region))
 	} else if err != nil {
-		return err
+		return store.Case{}, false, err
 	}
 	if !s.maySubmit(p, req.Channel, region.Path) {
-		return newProblem(fiber.StatusForbidden, "you may submit cases only for your own village, or in your jurisdiction as an official")
+		return store.Case{}, false, newProblem(fiber.StatusForbidden, "you may submit cases only for your own village, or in your jurisdiction as an official")
 	}
 	def, err := s.definition(ctx, DefinitionFor[req.Program], region.Path)
 	if errors.Is(err, store.ErrNotFound) {
-		return badField("program", fmt.Sprintf("no approval chain is active for %s in this region", req.Program))
+		return store.Case{}, false, badField("program", fmt.Sprintf("no approval chain is active for %s in this region", req.Program))
 	} else if err != nil {
-		return err
+		return store.Case{}, false, err
 	}
 	cs, created, err := s.store.CreateCase(ctx, store.NewCase{Program: req.Program, RegionCode: region.Code,
 		Channel: req.Channel, ApplicantID: p.User.ID, SubmittedBy: p.User.ID, IdempotencyKey: key, RequestHash: req.digest(),
 		DefinitionKey: def.Key, DefinitionVersion: def.Version, HeadName: req.Household.HeadName,
 		HouseholdSize: len(req.Household.Members), Category: req.Household.Category, Household: req.Household})
 	if err != nil {
-		return err
+		return store.Case{}, false, err
 	}
 	if !created {
 		if def, err = s.caseDefinition(ctx, cs); err != nil {
-			return err
+			return store.Case{}, false, err
 		}
 	}
 	if err := s.startCase(ctx, cs, def, householdOf(cs)); err != nil {
-		return err
+		return store.Case{}, false, err
 	}
 	s.awaitFirstProjection(ctx, cs.ID)
-	status := fiber.StatusOK
 	if created {
-		status = fiber.StatusCreated
 		s.log.Info("case submitted", "case", cs.ID, "program", cs.Program, "region", cs.RegionCode)
 	}
-	return s.writeCase(c, status, cs.ID)
+	return cs, created, nil
 }
 
 // caseDefinition is the version a stored case started on.
@@ -203,23 +215,28 @@ func (s *Server) withdrawCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if closed(cs.Status) {
-		return fmt.Errorf("%w: case is already %s", store.ErrConflict, cs.Status)
-	}
 	var req textRequest
 	if err := decodeOptionalJSON(c, &req); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(req.Reason) > 2000 {
-		return badField("reason", "must be at most 2000 characters")
-	}
-	p := principal(c)
-	_, err = s.update(c.UserContext(), workflows.ApprovalID(cs.ID), workflows.UpdateWithdraw,
-		fmt.Sprintf("withdraw/%d", p.User.ID), workflows.Withdrawal{ActorID: p.User.ID, Reason: req.Reason})
-	if err != nil {
+	if err := s.withdraw(c.UserContext(), principal(c), cs, req.Reason); err != nil {
 		return err
 	}
 	return s.writeCase(c, fiber.StatusOK, cs.ID)
+}
+
+// withdraw asks a case's workflow to end the application; the API and the
+// case page both withdraw through it.
+func (s *Server) withdraw(ctx context.Context, p *Principal, cs store.Case, reason string) error {
+	if closed(cs.Status) {
+		return fmt.Errorf("%w: case is already %s", store.ErrConflict, cs.Status)
+	}
+	if utf8.RuneCountInString(reason) > 2000 {
+		return badField("reason", "must be at most 2000 characters")
+	}
+	_, err := s.update(ctx, workflows.ApprovalID(cs.ID), workflows.UpdateWithdraw,
+		fmt.Sprintf("withdraw/%d", p.User.ID), workflows.Withdrawal{ActorID: p.User.ID, Reason: reason})
+	return err
 }
 
 func (s *Server) supplyMaterials(c *fiber.Ctx) error {
@@ -231,20 +248,26 @@ func (s *Server) supplyMaterials(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	key := c.Get("Idempotency-Key", strconv.FormatInt(s.cfg.Now().UnixNano(), 10))
+	if err := s.supply(c.UserContext(), principal(c), cs, key, req); err != nil {
+		return err
+	}
+	return s.writeCase(c, fiber.StatusOK, cs.ID)
+}
+
+// supply sends materials that were asked for to the case's workflow; key
+// makes a retried request count once.
+func (s *Server) supply(ctx context.Context, p *Principal, cs store.Case, key string, req textRequest) error {
 	if utf8.RuneCountInString(req.Note) == 0 && len(req.Attachments) == 0 {
 		return badField("note", "say what you supply, or attach it")
 	}
 	if utf8.RuneCountInString(req.Note) > 2000 {
 		return badField("note", "must be at most 2000 characters")
 	}
-	p := principal(c)
-	_, err = s.update(c.UserContext(), workflows.ApprovalID(cs.ID), workflows.UpdateSupplyMaterials,
-		fmt.Sprintf("materials/%d/%s", p.User.ID, c.Get("Idempotency-Key", strconv.FormatInt(s.cfg.Now().UnixNano(), 10))),
+	_, err := s.update(ctx, workflows.ApprovalID(cs.ID), workflows.UpdateSupplyMaterials,
+		fmt.Sprintf("materials/%d/%s", p.User.ID, key),
 		workflows.Materials{ActorID: p.User.ID, Note: req.Note, Attachments: req.Attachments})
-	if err != nil {
-		return err
-	}
-	return s.writeCase(c, fiber.StatusOK, cs.ID)
+	return err
 }
 
 // objectCase lets any signed-in resident object to a case on the notice

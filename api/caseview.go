@@ -1,6 +1,8 @@
 package api
 
 import (
+	"context"
+
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/store"
 	"github.com/gofiber/fiber/v2"
@@ -27,18 +29,27 @@ type caseView struct {
 	DataChecks []store.DataCheckReport `json:"data_checks,omitempty"`
 }
 
-// writeCase answers with the case as the caller may see it: the owner sees
-// their household in full; officials see ID numbers, phone and bank
-// account masked.
+// writeCase answers with the case as the caller may see it.
 func (s *Server) writeCase(c *fiber.Ctx, status int, id int64) error {
-	ctx, p := c.UserContext(), principal(c)
-	cs, err := s.store.Case(ctx, id)
+	v, err := s.caseViewFor(c.UserContext(), principal(c), id)
 	if err != nil {
 		return err
 	}
+	return c.Status(status).JSON(v)
+}
+
+// caseViewFor is a case as p may see it: the owner sees their household in
+// full; officials see ID numbers, phone and bank account masked, and the
+// data-check reports. The API and the case page both show this view, so
+// the masking is the same on both.
+func (s *Server) caseViewFor(ctx context.Context, p *Principal, id int64) (caseView, error) {
+	cs, err := s.store.Case(ctx, id)
+	if err != nil {
+		return caseView{}, err
+	}
 	events, err := s.store.Timeline(ctx, id)
 	if err != nil {
-		return err
+		return caseView{}, err
 	}
 	v := caseView{caseSummary: summaryOf(cs), Channel: cs.Channel, Household: householdOf(cs),
 		Definition: map[string]any{"key": cs.DefinitionKey, "version": cs.DefinitionVersion},
@@ -50,8 +61,8 @@ func (s *Server) writeCase(c *fiber.Ctx, status int, id int64) error {
 	if cs.ApplicantID != p.User.ID {
 		v.Household = v.Household.Masked()
 		if v.DataChecks, err = s.store.DataCheckReports(ctx, id); err != nil {
-			return err
+			return caseView{}, err
 		}
 	}
-	return c.Status(status).JSON(v)
+	return v, nil
 }

@@ -41,28 +41,9 @@ func viewOfTask(t store.Task, now time.Time) taskView {
 }
 
 func (s *Server) inbox(c *fiber.Ctx) error {
-	p := principal(c)
-	view := c.Query("view", store.ViewAll)
-	if !slices.Contains(store.Views, view) {
-		return badField("view", fmt.Sprintf("unknown view %q; one of %s", view, strings.Join(store.Views, ", ")))
-	}
-	limit, after, err := paging(c)
+	q, err := s.inboxQuery(c)
 	if err != nil {
 		return err
-	}
-	q := store.InboxQuery{UserID: p.User.ID, Scopes: s.inboxScopes(p), View: view, Program: c.Query("program"),
-		Stage: c.Query("stage"), After: after, Limit: limit, Now: s.cfg.Now(), DueSoon: dueSoon}
-	if v := c.Query("case_id"); v != "" {
-		if q.CaseID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return badField("case_id", "must be a case id")
-		}
-	}
-	if code := c.Query("region"); code != "" {
-		r, err := s.store.Region(c.UserContext(), code)
-		if err != nil {
-			return badField("region", fmt.Sprintf("unknown region %q", code))
-		}
-		q.RegionPath = r.Path
 	}
 	ts, next, err := s.store.Inbox(c.UserContext(), q)
 	if err != nil {
@@ -77,6 +58,35 @@ func (s *Server) inbox(c *fiber.Ctx) error {
 		items = append(items, viewOfTask(t, q.Now))
 	}
 	return c.JSON(fiber.Map{"items": items, "next_cursor": cursor(next), "counts": counts})
+}
+
+// inboxQuery reads the inbox's view, filters and paging from the query
+// string; the API and the inbox page take the same parameters.
+func (s *Server) inboxQuery(c *fiber.Ctx) (store.InboxQuery, error) {
+	p := principal(c)
+	view := c.Query("view", store.ViewAll)
+	if !slices.Contains(store.Views, view) {
+		return store.InboxQuery{}, badField("view", fmt.Sprintf("unknown view %q; one of %s", view, strings.Join(store.Views, ", ")))
+	}
+	limit, after, err := paging(c)
+	if err != nil {
+		return store.InboxQuery{}, err
+	}
+	q := store.InboxQuery{UserID: p.User.ID, Scopes: s.inboxScopes(p), View: view, Program: c.Query("program"),
+		Stage: c.Query("stage"), After: after, Limit: limit, Now: s.cfg.Now(), DueSoon: dueSoon}
+	if v := c.Query("case_id"); v != "" {
+		if q.CaseID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return store.InboxQuery{}, badField("case_id", "must be a case id")
+		}
+	}
+	if code := c.Query("region"); code != "" {
+		r, err := s.store.Region(c.UserContext(), code)
+		if err != nil {
+			return store.InboxQuery{}, badField("region", fmt.Sprintf("unknown region %q", code))
+		}
+		q.RegionPath = r.Path
+	}
+	return q, nil
 }
 
 // visibleTask loads a task the caller holds the role for; anything else
@@ -234,8 +244,15 @@ func (s *Server) decideBatch(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		return invalid(errs)
 	}
-	results := make([]fiber.Map, 0, len(req.Decisions))
-	for _, d := range req.Decisions {
+	return c.JSON(fiber.Map{"results": s.decideEach(c, req.Decisions)})
+}
+
+// decideEach decides tasks one by one (county batch approval, from the API
+// and the inbox page) and reports a status per task; one failure does not
+// stop the others.
+func (s *Server) decideEach(c *fiber.Ctx, ds []decisionRequest) []fiber.Map {
+	results := make([]fiber.Map, 0, len(ds))
+	for _, d := range ds {
 		res := fiber.Map{"task_id": d.TaskID, "status": fiber.StatusOK}
 		t, err := s.visibleTask(c, strconv.FormatInt(d.TaskID, 10))
 		if err == nil {
@@ -253,7 +270,7 @@ func (s *Server) decideBatch(c *fiber.Ctx) error {
 		}
 		results = append(results, res)
 	}
-	return c.JSON(fiber.Map{"results": results})
+	return results
 }
 
 func (s *Server) notices(c *fiber.Ctx) error {
