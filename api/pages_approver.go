@@ -28,6 +28,7 @@ type inboxRow struct {
 	HeadName string
 	Status   string
 	Batch    bool // may be approved in a batch
+	Region   store.Region
 }
 
 func (s *Server) pageInbox(c *fiber.Ctx) error {
@@ -51,20 +52,24 @@ func (s *Server) renderInbox(c *fiber.Ctx, results []fiber.Map) error {
 		return err
 	}
 	batch := s.cfg.Authz.AllowedSomewhere(p.User.ID, rbac.ObjTask, rbac.ActBatch)
+	regions, err := s.inboxRegions(c, p)
+	if err != nil {
+		return err
+	}
+	names := map[string]store.Region{}
+	for _, r := range regions {
+		names[r.Code] = r
+	}
 	rows := make([]inboxRow, 0, len(ts))
 	for _, t := range ts {
 		cs, err := s.store.Case(ctx, t.CaseID)
 		if err != nil {
 			return err
 		}
-		r := inboxRow{Task: viewOfTask(t, q.Now), HeadName: cs.HeadName, Status: cs.Status}
+		r := inboxRow{Task: viewOfTask(t, q.Now), HeadName: cs.HeadName, Status: cs.Status, Region: names[t.RegionCode]}
 		r.Batch = batch && strings.Contains(string(t.Actions), `"approve"`) &&
 			(t.AssigneeID == nil || *t.AssigneeID == p.User.ID)
 		rows = append(rows, r)
-	}
-	regions, err := s.inboxRegions(c, p)
-	if err != nil {
-		return err
 	}
 	return s.render(c, "inbox", "inbox.title", fiber.Map{"Rows": rows, "Counts": counts, "View": q.View,
 		"Program": q.Program, "Region": c.Query("region"), "Stage": q.Stage, "Regions": regions,
