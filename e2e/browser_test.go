@@ -44,6 +44,7 @@ func TestBrowserChain(t *testing.T) {
 	b.signIn("village_officer")
 	b.waitInboxRow(caseID)
 	b.capture("inbox")
+	b.rejectWithoutReason(caseID)
 	b.decideInInbox(caseID, "inbox-case-official")
 
 	b.signIn("village_committee")
@@ -59,7 +60,7 @@ func TestBrowserChain(t *testing.T) {
 	b.signIn("township_approver")
 	require.Eventually(t, func() bool { return b.inboxHas(caseID) }, 60*time.Second, 500*time.Millisecond,
 		"the township task opens once the notice ends")
-	b.decideInInbox(caseID, "")
+	b.claimAndDecide(caseID)
 
 	b.signIn("county_approver")
 	b.waitInboxRow(caseID)
@@ -82,6 +83,21 @@ func TestBrowserChain(t *testing.T) {
 	b.waitFor(`document.documentElement.lang === "en" && document.readyState === "complete"`, "the English page")
 	require.Contains(t, b.text("main table"), "Under monitoring")
 	b.capture("my-cases-en")
+
+	// Withdrawing: the applicant confirms, and the case ends withdrawn.
+	b.open("/lang?to=zh-CN&next=/my/cases")
+	other := d.submit(d.login("applicant"), "browser-withdraw", "王五")
+	b.open(fmt.Sprintf("/cases/%d", other.ID))
+	b.do(chromedp.SendKeys(chromedp.ID("wd-reason"), "家庭情况好转"))
+	b.expectConfirm()
+	b.submit(`form[action$="/withdraw"] button[type=submit]`)
+	require.Contains(t, b.text(".flash"), "申请已撤回")
+	require.Eventually(t, func() bool {
+		b.open(fmt.Sprintf("/cases/%d", other.ID))
+		return b.text(".case-head .badge") == "已撤回"
+	}, 15*time.Second, 300*time.Millisecond)
+	require.EqualValues(t, 0, b.eval(`document.querySelectorAll('form[action$="/withdraw"]').length`))
+	b.requireClean("withdrawn case")
 }
 
 // applyThroughTheForm fills the apply page as a person would — a second
@@ -146,6 +162,30 @@ func (c *chrome) decideInInbox(caseID int64, shot string) {
 	require.Equal(c.t, "/inbox", c.eval(`location.pathname`))
 	require.Contains(c.t, c.text(".flash"), "审批意见已提交")
 	c.requireClean("decision")
+}
+
+// rejectWithoutReason tries to reject with no reason code: the server
+// refuses it with the API's rule, and the case page says why.
+func (c *chrome) rejectWithoutReason(caseID int64) {
+	c.t.Helper()
+	c.submit(fmt.Sprintf(`tr[data-case="%d"] a`, caseID))
+	c.do(chromedp.Click(chromedp.CSS(`#decide input[name="action"][value="reject"]`)))
+	c.submit(`#decide form[action$="/decision"] button[type=submit]`)
+	require.Equal(c.t, fmt.Sprintf("/cases/%d", caseID), c.eval(`location.pathname`))
+	require.Contains(c.t, c.text(".alert"), "不予通过时须选择原因")
+	c.open("/inbox?view=all")
+}
+
+// claimAndDecide claims the task on the case page first, then approves.
+func (c *chrome) claimAndDecide(caseID int64) {
+	c.t.Helper()
+	c.submit(fmt.Sprintf(`tr[data-case="%d"] a`, caseID))
+	c.submit(`#decide form[action$="/claim"] button[type=submit]`)
+	require.Contains(c.t, c.text(".flash"), "已认领该任务")
+	require.EqualValues(c.t, 0, c.eval(`document.querySelectorAll('#decide form[action$="/claim"]').length`))
+	c.open("/inbox?view=mine")
+	require.True(c.t, c.eval(fmt.Sprintf(`!!document.querySelector('tr[data-case="%d"]')`, caseID)).(bool), "the claimed task is under mine")
+	c.decideInInbox(caseID, "")
 }
 
 // batchApprove ticks the case's row and approves it with the batch form,
