@@ -129,6 +129,28 @@ func (c *chrome) requireClean(where string) {
 	require.Empty(c.t, c.problems, "%s: the page reported errors", where)
 }
 
+// expected drops the one report the test caused on purpose (the browser
+// logs the 404 of a page it was sent to); anything else stays.
+func (c *chrome) expected(parts ...string) {
+	c.t.Helper()
+	// The log entry may trail the page load by a moment.
+	require.Eventually(c.t, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		for i, p := range c.problems {
+			match := true
+			for _, part := range parts {
+				match = match && strings.Contains(p, part)
+			}
+			if match {
+				c.problems = append(c.problems[:i], c.problems[i+1:]...)
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 20*time.Millisecond, "expected a report with %q", parts)
+}
+
 func (c *chrome) do(steps ...chromedp.Action[chromedp.Void]) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(c.ctx, 30*time.Second)

@@ -28,6 +28,7 @@ func TestBrowserChain(t *testing.T) {
 
 	b.open("/login")
 	b.capture("login")
+	b.requireKeyboardSignIn()
 
 	b.signIn("applicant")
 	head := `张三<img src=x onerror=alert(1)>`
@@ -132,6 +133,23 @@ func (c *chrome) applyThroughTheForm(head string) int64 {
 	id, err := strconv.ParseInt(strings.TrimPrefix(loc, "/cases/"), 10, 64)
 	require.NoError(c.t, err)
 	return id
+}
+
+// requireKeyboardSignIn checks the sign-in form works from the keyboard:
+// the cursor starts in the username field, Tab walks to the password and
+// the button in reading order, and the focused button shows a visible ring.
+func (c *chrome) requireKeyboardSignIn() {
+	c.t.Helper()
+	require.Equal(c.t, "username", c.eval(`document.activeElement.id`))
+	c.do(chromedp.KeyEvent("\t"))
+	require.Equal(c.t, "password", c.eval(`document.activeElement.id`))
+	c.do(chromedp.KeyEvent("\t"))
+	require.Equal(c.t, "BUTTON", c.eval(`document.activeElement.tagName`))
+	require.NotEqual(c.t, "none", c.eval(`getComputedStyle(document.activeElement).outlineStyle`), "focus is visible")
+	// A 404 a browser asks for is a page of the site, in its language.
+	c.open("/no/such/page")
+	require.Contains(c.t, c.text("main"), "没有找到该页面")
+	c.expected("status of 404", "/no/such/page")
 }
 
 // inboxHas reloads the inbox's "all" tab and looks for the case's row.
