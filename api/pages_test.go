@@ -131,3 +131,17 @@ func TestUnknownPathIsAPageForBrowsersAndAProblemForClients(t *testing.T) {
 	api := b.get("/api/v1/nowhere")
 	require.Equal(t, "application/problem+json", api.header.Get("Content-Type"), "API paths always answer problem+json")
 }
+
+// CSRF tokens need no server state: a form rendered by one serve process
+// is accepted by another with the same secret.
+func TestCSRFTokensHoldAcrossProcesses(t *testing.T) {
+	one, two := newTestServer(t, nil), newTestServer(t, nil)
+	b := newBrowser(t, one)
+	b.signIn("applicant")
+	form := b.get("/my/cases")
+	require.Equal(t, http.StatusOK, form.status)
+	b.s = two
+	out := b.post("/logout", url.Values{"_csrf": {form.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, out.status, out.body)
+	require.Nil(t, b.cookies[sessionCookie])
+}
