@@ -99,6 +99,40 @@ func TestBrowserChain(t *testing.T) {
 	}, 15*time.Second, 300*time.Millisecond)
 	require.EqualValues(t, 0, b.eval(`document.querySelectorAll('form[action$="/withdraw"]').length`))
 	b.requireClean("withdrawn case")
+
+	b.supplyRoundTrip(d.submit(d.login("applicant"), "browser-supply", "赵六").ID)
+}
+
+// supplyRoundTrip: the village officer asks the applicant for materials,
+// the applicant supplies them on the case page, and the case is back in
+// review.
+func (c *chrome) supplyRoundTrip(caseID int64) {
+	c.t.Helper()
+	c.signIn("village_officer")
+	c.waitInboxRow(caseID)
+	c.submit(fmt.Sprintf(`tr[data-case="%d"] a`, caseID))
+	c.do(chromedp.Click(chromedp.CSS(`#decide input[name="action"][value="return_to_applicant"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#decide textarea[name="comment"]`), "请补充医院诊断证明"))
+	c.submit(`#decide form[action$="/decision"] button[type=submit]`)
+	require.Contains(c.t, c.text(".flash"), "审批意见已提交")
+
+	c.signIn("applicant")
+	path := fmt.Sprintf("/cases/%d", caseID)
+	require.Eventually(c.t, func() bool {
+		c.open(path)
+		return c.text(".case-head .badge") == "待补充材料"
+	}, 15*time.Second, 300*time.Millisecond)
+	require.Contains(c.t, c.text("ol.timeline"), "请补充医院诊断证明")
+	c.do(chromedp.SendKeys(chromedp.ID("note"), "已上传县医院诊断证明"))
+	c.capture("case-awaiting-materials")
+	c.submit(`form[action$="/materials"] button[type=submit]`)
+	require.Contains(c.t, c.text(".flash"), "补充材料已提交")
+	require.Eventually(c.t, func() bool {
+		c.open(path)
+		return c.text(".case-head .badge") == "审核中"
+	}, 15*time.Second, 300*time.Millisecond)
+	require.Contains(c.t, c.text("ol.timeline"), "已上传县医院诊断证明")
+	c.requireClean("materials supplied")
 }
 
 // applyThroughTheForm fills the apply page as a person would — a second
