@@ -220,7 +220,11 @@ func (s *Server) pageDraftSave(c *fiber.Ctx) error {
 	if err != nil {
 		return s.refused(c, err, func(d *definitionData, p *formProblems) { d.Source, d.DraftProblems = source, p })
 	}
-	s.setFlash(c, "admin.flash.draft_saved")
+	flash := "admin.flash.draft_saved"
+	if errs, err := s.publishProblems(c.UserContext(), d); err == nil && len(errs) > 0 {
+		flash = "admin.flash.draft_saved_invalid"
+	}
+	s.setFlash(c, flash)
 	return c.Redirect("/admin/definitions/"+key+"#draft", fiber.StatusSeeOther)
 }
 
