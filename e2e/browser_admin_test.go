@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,24 @@ func admOpenBrowser(t *testing.T, base string) *admTab {
 	t.Cleanup(func() { cancel(); cancelAlloc() })
 	tab.ctx = ctx
 	require.NoError(t, chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)), "start chromium")
+	tab.probe()
 	return tab
+}
+
+// probe proves the console watch works before trusting its silence: a
+// page error must show up in problems.
+func (b *admTab) probe() {
+	b.t.Helper()
+	b.open("/login")
+	admEval[chromedp.Void](b, `console.error("admin browser test probe")`)
+	require.Eventually(b.t, func() bool {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		return slices.ContainsFunc(b.problems, func(p string) bool { return strings.Contains(p, "probe") })
+	}, 10*time.Second, 20*time.Millisecond, "the console watch missed a console.error")
+	b.mu.Lock()
+	b.problems = nil
+	b.mu.Unlock()
 }
 
 // listen runs on the tab's event loop: it only records, and answers
@@ -56,8 +74,11 @@ func (b *admTab) listen(ev any) {
 	var problem string
 	switch ev := ev.(type) {
 	case *runtime.EventConsoleAPICalled:
-		if ev.Type == "error" {
-			problem = fmt.Sprintf("console.error: %v", ev.Args)
+		if ev.Type == runtime.ConsoleAPICalledTypeError {
+			problem = "console.error:"
+			for _, a := range ev.Args {
+				problem += " " + string(a.Value) + a.Description
+			}
 		}
 	case *runtime.EventExceptionThrown:
 		problem = "exception: " + ev.ExceptionDetails.Text
@@ -171,6 +192,8 @@ func (b *admTab) signIn(user, password, next string) {
 func TestBrowserAdmin(t *testing.T) {
 	d := startDev(t, t.TempDir())
 	b := admOpenBrowser(t, d.base)
+	b.open("/admin/definitions")
+	require.Equal(t, "/login", admEval[string](b, `location.pathname`), "anonymous visitors are sent to sign in")
 	b.signIn("admin", "demo", "/admin/definitions")
 	require.Contains(t, admEval[string](b, `location.pathname`), "/admin/definitions")
 	require.NotEmpty(t, b.text(`#definitions a[href="/admin/definitions/linshi-urgent"]`))
@@ -274,4 +297,30 @@ func admCreateUser(t *testing.T, b *admTab) {
 	require.Equal(t, "测试村干部", strings.TrimSpace(b.text("header .user")))
 	require.Contains(t, b.text("header .role"), "430721100201")
 	b.check("new-user-home")
+}
+
+// With maker-checker on, publishing on the page records a request that a
+// second administrator approves from the definitions list.
+func TestBrowserAdminMakerChecker(t *testing.T) {
+	d := startDev(t, t.TempDir(), "--maker-checker")
+	second := map[string]any{"username": "admin_two", "display_name": "第二管理员", "password": "second-admin-2",
+		"grants": []map[string]string{{"role": "admin", "region": "430721"}}}
+	require.Equal(t, http.StatusCreated, d.call("POST", "/api/v1/admin/users", d.login("admin"), second, nil))
+	b := admOpenBrowser(t, d.base)
+	b.signIn("admin", "demo", "/admin/definitions/linshi-urgent")
+	b.click("#draft-start button")
+	b.click(`#publish-form button[type="submit"]`)
+	require.Contains(t, b.text(".flash"), "需另一名管理员批准")
+	require.Contains(t, b.text("#requests"), "发布")
+	require.Empty(t, b.text(`#version-list tr[data-version="2"]`), "a request publishes nothing yet")
+	b.check("maker-request")
+
+	b.click(`form[action="/logout"] button`)
+	b.signIn("admin_two", "second-admin-2", "/admin/definitions")
+	require.Contains(t, b.text("#requests"), "linshi-urgent")
+	b.check("maker-approve")
+	b.click(`#requests form[action$="/approve"] button[type="submit"]`)
+	require.Contains(t, b.text(".flash"), "已批准")
+	require.NotEmpty(t, b.text(`#version-list tr[data-version="2"]`))
+	require.Equal(t, http.StatusOK, d.call("GET", "/api/v1/admin/definitions/linshi-urgent/versions/2", d.login("admin"), nil, nil))
 }
