@@ -69,10 +69,50 @@ func problemsOf(err error) (*formProblems, error) {
 	return f, nil
 }
 
+// pageRequest is a pending maker-checker request as the pages show it:
+// who asked, whether the viewer asked (and so may not approve), and for a
+// publish on a definition's page what it would change.
+type pageRequest struct {
+	requestView
+	By   string
+	Mine bool
+	Diff *definitionDiff
+}
+
+// pageRequests lists the pending requests the viewer may see, of one key
+// (with the changes a publish would make) or of all ("").
+func (s *Server) pageRequests(c *fiber.Ctx, key string, latest []byte) ([]pageRequest, error) {
+	all, err := s.pendingRequests(c)
+	if err != nil {
+		return nil, err
+	}
+	me := principal(c).User.ID
+	var out []pageRequest
+	for _, r := range all {
+		if key != "" && r.Key != key {
+			continue
+		}
+		pr := pageRequest{requestView: r, Mine: r.RequestedBy == me}
+		if u, err := s.store.User(c.UserContext(), r.RequestedBy); err == nil {
+			pr.By = u.DisplayName
+		}
+		if key != "" && r.Kind == store.RequestPublish {
+			old, oerr := process.Parse(latest)
+			cur, cerr := process.Parse(r.Body)
+			if oerr == nil && cerr == nil {
+				d := diffDefinitions(key, "", "", old, cur)
+				pr.Diff = &d
+			}
+		}
+		out = append(out, pr)
+	}
+	return out, nil
+}
+
 // definitionsData is the definitions list page.
 type definitionsData struct {
 	Items    []*definitionView
-	Requests []requestView
+	Requests []pageRequest
 	Manage   bool
 	Source   string
 	Problems *formProblems
@@ -89,7 +129,7 @@ func (s *Server) renderDefinitions(c *fiber.Ctx, source string, probs *formProbl
 	if err != nil {
 		return err
 	}
-	reqs, err := s.pendingRequests(c)
+	reqs, err := s.pageRequests(c, "", nil)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,7 @@ import (
 type definitionData struct {
 	Def      *definitionView
 	Manage   bool
-	Requests []requestView
+	Requests []pageRequest
 	// Shown is the version the diagram draws ("draft" or a number).
 	Shown   string
 	Diagram template.HTML
@@ -55,14 +55,12 @@ func (s *Server) definitionPage(c *fiber.Ctx) (*definitionData, error) {
 	}
 	p := principal(c)
 	d.Manage = s.pageAllowed(p, need(rbac.ObjDefinition, rbac.ActManage))
-	all, err := s.pendingRequests(c)
-	if err != nil {
-		return nil, err
+	var latest []byte
+	if n := len(d.Def.Versions); n > 0 {
+		latest = d.Def.Versions[n-1].Body
 	}
-	for _, r := range all {
-		if r.Key == key {
-			d.Requests = append(d.Requests, r)
-		}
+	if d.Requests, err = s.pageRequests(c, key, latest); err != nil {
+		return nil, err
 	}
 	if d.Manage {
 		if d.Regions, err = s.managedRegions(c, rbac.ObjDefinition); err != nil {

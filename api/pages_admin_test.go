@@ -127,7 +127,15 @@ func TestAdminPagesMakerChecker(t *testing.T) {
 	const base = "/admin/definitions/linshi-urgent"
 	page := maker.get(base)
 	require.Equal(t, http.StatusSeeOther, maker.post(base+"/draft/start", url.Values{"_csrf": {page.csrf(t)}}).status)
+	source := strings.Replace(textareaValue(t, maker.get(base).body, "draft-source"), `"PT48H"`, `"PT24H"`, 1)
+	require.Equal(t, http.StatusSeeOther, maker.post(base+"/draft", url.Values{"_csrf": {page.csrf(t)}, "source": {source}}).status)
 	require.Equal(t, http.StatusSeeOther, maker.post(base+"/publish", url.Values{"_csrf": {page.csrf(t)}}).status)
+	mine := maker.get(base)
+	require.Contains(t, mine.body, "您提出的申请，需另一名管理员批准")
+	require.NotContains(t, mine.body, "/approve", "the maker is offered no approve button")
+	review := checker.get(base)
+	requests := review.body[strings.Index(review.body, `id="requests"`):strings.Index(review.body, `id="versions"`)]
+	require.Contains(t, requests, "PT48H → PT24H", "the checker sees what the publish changes")
 	list := checker.get("/admin/definitions")
 	require.Contains(t, list.body, `id="requests"`)
 	reqs, err := s.store.PendingRequests(ctx)
@@ -139,7 +147,7 @@ func TestAdminPagesMakerChecker(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	_, err = s.store.DefinitionVersion(ctx, "linshi-urgent", 2)
 	require.NoError(t, err)
-	require.Equal(t, []string{"definition.draft.create", "definition.request", "definition.request.approve"},
+	require.Equal(t, []string{"definition.draft.create", "definition.draft.replace", "definition.request", "definition.request.approve"},
 		audited(t, s, "definition/linshi-urgent"))
 }
 
