@@ -28,6 +28,10 @@ type definitionData struct {
 	// validator found in it (or why it could not be read).
 	Source        string
 	DraftProblems *formProblems
+	// Latest is the newest version; DraftSame says the draft would
+	// publish nothing new, being that version already.
+	Latest    int
+	DraftSame bool
 	SimTarget     string
 	SimScenario   string
 	Sim           *simulate.Result
@@ -68,6 +72,9 @@ func (s *Server) definitionPage(c *fiber.Ctx) (*definitionData, error) {
 		}
 		d.Everywhere = s.atTop(p, rbac.ActManage)
 	}
+	if n := len(d.Def.Versions); n > 0 {
+		d.Latest = d.Def.Versions[n-1].Version
+	}
 	if d.Def.Draft == nil {
 		d.SimTarget = strconv.Itoa(len(d.Def.Versions))
 	} else if err := s.checkDraft(c, d, d.Def.Draft.Body); err != nil {
@@ -105,6 +112,12 @@ func (s *Server) checkDraft(c *fiber.Ctx, d *definitionData, body []byte) error 
 	}
 	if len(errs) > 0 {
 		d.DraftProblems, _ = problemsOf(invalid(errs))
+	}
+	if n := len(d.Def.Versions); n > 0 {
+		if prev, err := process.Parse(d.Def.Versions[n-1].Body); err == nil {
+			diff := diffDefinitions(def.Key, "", "", prev, def)
+			d.DraftSame = len(diff.Definition) == 0 && len(diff.Stages) == 0
+		}
 	}
 	return nil
 }

@@ -62,6 +62,8 @@ func TestAdminPagesDraftToActiveVersion(t *testing.T) {
 	page = b.get(base)
 	require.Contains(t, page.body, "草稿已创建")
 	require.Contains(t, page.body, `id="draft-valid"`)
+	require.Contains(t, page.body, `id="draft-same"`)
+	require.NotContains(t, page.body, `id="publish-form"`, "nothing new to publish")
 	source := textareaValue(t, page.body, "draft-source")
 
 	r = b.post(base+"/draft", url.Values{"_csrf": {page.csrf(t)}, "source": {"key: [unclosed"}})

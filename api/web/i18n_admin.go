@@ -98,7 +98,8 @@ var adminZh = map[string]string{
 	"admin.draft.save":    "保存草稿",
 	"admin.draft.updated": "最后保存：",
 	"admin.draft.invalid": "草稿有以下问题，修正后才能发布：",
-	"admin.draft.valid":   "草稿校验通过，可以发布。",
+	"admin.draft.valid":   "草稿校验通过。",
+	"admin.draft.same":    "草稿与最新版本内容相同，修改后才能发布。最新版本：",
 	"admin.draft.none":    "当前没有草稿。",
 	"admin.draft.start":   "以最新版本为基础新建草稿",
 
@@ -244,7 +245,8 @@ var adminEn = map[string]string{
 	"admin.draft.save":    "Save draft",
 	"admin.draft.updated": "Last saved:",
 	"admin.draft.invalid": "The draft has these problems; fix them before publishing:",
-	"admin.draft.valid":   "The draft is valid and can be published.",
+	"admin.draft.valid":   "The draft is valid.",
+	"admin.draft.same":    "The draft is the same as the latest version; change it to publish. Latest:",
 	"admin.draft.none":    "There is no draft.",
 	"admin.draft.start":   "Start a draft from the latest version",
 
