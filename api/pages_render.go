@@ -7,10 +7,8 @@ import (
 	"html/template"
 	"io/fs"
 	"strings"
-	"time"
 
 	"github.com/assistflow/assistflow/api/web"
-	"github.com/assistflow/assistflow/process"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -54,41 +52,6 @@ func loadPages() (pageSet, error) {
 	return set, nil
 }
 
-// cst is the time zone every date on a page is shown in.
-var cst = time.FixedZone("CST", 8*3600)
-
-// codeLists are the code lists templates may label by name.
-var codeLists = map[string]process.CodeList{
-	"channel": process.Channels, "category": process.HouseholdCategories, "relation": process.Relations,
-	"health": process.HealthStatuses, "labor": process.LaborCapacities, "income": process.IncomeSources,
-	"spending": process.RigidSpendingKinds, "risk": process.RiskTypes, "housing": process.HousingGrades,
-	"reason": process.DecisionReasons,
-}
-
-func pageFuncs(lang string) template.FuncMap {
-	return template.FuncMap{
-		"t": func(key string) string { return web.T(lang, key) },
-		// tf is t for keys built at run time ("status." + .Status).
-		"tf":    func(parts ...string) string { return web.T(lang, strings.Join(parts, "")) },
-		"label": func(list, key string) string { return codeLists[list].Label(key, lang) },
-		"codes": func(list string) process.CodeList { return codeLists[list] },
-		"en":    func() bool { return lang == web.LangEn },
-		"when": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.In(cst).Format("2006-01-02 15:04")
-		},
-		"day": func(t *time.Time) string {
-			if t == nil {
-				return ""
-			}
-			return *dateOf(t)
-		},
-		"money": func(x float64) string { return fmt.Sprintf("%.2f", x) },
-	}
-}
-
 // pageData is what every page template receives: the layout's fields and
 // the page's own data in Data.
 type pageData struct {
@@ -109,6 +72,9 @@ func (s *Server) render(c *fiber.Ctx, name, titleKey string, data any) error {
 	p, _ := c.Locals("principal").(*Principal)
 	d := pageData{Lang: lang, Title: titleKey, Path: c.Path(), Next: c.OriginalURL(), CSRF: s.csrfToken(c),
 		Flash: s.takeFlash(c), User: p, Nav: s.navFor(c, p), Data: data}
+	if f, ok := c.Locals("flash_now").(string); ok {
+		d.Flash = f
+	}
 	if e, ok := c.Locals("page_error").(string); ok {
 		d.Error = e
 	}

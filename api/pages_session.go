@@ -30,6 +30,13 @@ const (
 // cookie to the same Principal the API uses. A missing or invalid
 // session is not an error here; pageGuard decides whether one is needed.
 func (s *Server) pageSession(c *fiber.Ctx) error {
+	s.loadSession(c)
+	return c.Next()
+}
+
+// loadSession is pageSession's work, also used to answer an unknown path
+// a browser asked for with an HTML page.
+func (s *Server) loadSession(c *fiber.Ctx) {
 	c.Locals("page", true)
 	c.Locals("lang", web.Pick(c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage)))
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -37,7 +44,7 @@ func (s *Server) pageSession(c *fiber.Ctx) error {
 		if p, jti, err := s.sessionPrincipal(c, raw); err == nil {
 			c.Locals("principal", p)
 			c.Locals("csrf_id", "s:"+jti)
-			return c.Next()
+			return
 		}
 		s.clearCookie(c, sessionCookie)
 	}
@@ -48,7 +55,6 @@ func (s *Server) pageSession(c *fiber.Ctx) error {
 			Secure: s.secure(c)})
 	}
 	c.Locals("csrf_id", "a:"+anon)
-	return c.Next()
 }
 
 // sessionPrincipal validates a session token exactly like a bearer token

@@ -115,3 +115,19 @@ func TestPageSignInCountsAgainstTheLoginLimit(t *testing.T) {
 	require.Contains(t, last.body, "尝试次数过多")
 	require.Contains(t, last.header.Get("Content-Type"), "text/html")
 }
+
+func TestUnknownPathIsAPageForBrowsersAndAProblemForClients(t *testing.T) {
+	s := newTestServer(t, nil)
+	b := newBrowser(t, s)
+	b.header.Set("Accept", "text/html,application/xhtml+xml")
+	p := b.get("/no/such/page")
+	require.Equal(t, http.StatusNotFound, p.status)
+	require.Contains(t, p.header.Get("Content-Type"), "text/html")
+	require.Contains(t, p.body, "没有找到该页面")
+
+	r := do(t, s, "GET", "/no/such/page", "", "", "")
+	require.Equal(t, http.StatusNotFound, r.status)
+	require.Equal(t, "application/problem+json", r.ctype)
+	api := b.get("/api/v1/nowhere")
+	require.Equal(t, "application/problem+json", api.header.Get("Content-Type"), "API paths always answer problem+json")
+}

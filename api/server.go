@@ -121,7 +121,14 @@ func (s *Server) mount() {
 		s.app.Add(r.method, r.path, handlers...)
 	}
 	s.mountPages(login)
-	s.app.Use(func(c *fiber.Ctx) error { return newProblem(fiber.StatusNotFound, "no such route") })
+	s.app.Use(func(c *fiber.Ctx) error {
+		// A person who mistyped a page address gets a page, not JSON.
+		if !strings.HasPrefix(c.Path(), "/api/") && strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
+			s.loadSession(c)
+			return store.ErrNotFound
+		}
+		return newProblem(fiber.StatusNotFound, "no such route")
+	})
 }
 
 // App exposes the Fiber app to tests (app.Test) and to pages.
