@@ -30,15 +30,15 @@ type definitionData struct {
 	DraftProblems *formProblems
 	// Latest is the newest version; DraftSame says the draft would
 	// publish nothing new, being that version already.
-	Latest    int
-	DraftSame bool
-	SimTarget     string
-	SimScenario   string
-	Sim           *simulate.Result
-	SimProblems   *formProblems
-	Regions       []store.Region
-	Everywhere    bool
-	ActProblems   *formProblems
+	Latest      int
+	DraftSame   bool
+	SimTarget   string
+	SimScenario string
+	Sim         *simulate.Result
+	SimProblems *formProblems
+	Regions     []store.Region
+	Everywhere  bool
+	ActProblems *formProblems
 }
 
 // definitionPage gathers the page of the path's :key.
