@@ -116,3 +116,31 @@ func TestAdminPagesHaveNoRawKeys(t *testing.T) {
 		require.Empty(t, rawKey.FindAllString(sim.body, -1))
 	}
 }
+
+// An administrator of a top-level region changes role permissions on the
+// policies page; the change takes effect and is audited as through the API.
+func TestAdminPagesPolicyChange(t *testing.T) {
+	ctx := context.Background()
+	s := newDefinitionServer(t, false)
+	_, err := s.store.CreateUser(ctx, store.NewUser{Username: "province_admin", DisplayName: "省管理员", Password: "demo",
+		Grants: []store.NewGrant{{Role: "admin", Region: "430000"}}})
+	require.NoError(t, err)
+	require.NoError(t, s.cfg.Authz.Refresh(ctx))
+	b := newBrowser(t, s)
+	b.signIn("province_admin")
+	page := b.get("/admin/policies")
+	require.Contains(t, page.body, `id="policy-form"`)
+	r := b.post("/admin/policies", url.Values{"_csrf": {page.csrf(t)}, "role": {"auditor"}, "object": {""}, "action": {"read"}})
+	require.Equal(t, http.StatusUnprocessableEntity, r.status)
+	require.Contains(t, r.body, "<code>object</code>")
+
+	auditor, err := s.store.UserByUsername(ctx, "auditor")
+	require.NoError(t, err)
+	require.False(t, s.cfg.Authz.AllowedSomewhere(auditor.ID, "region", "manage"))
+	policy := url.Values{"_csrf": {page.csrf(t)}, "role": {"auditor"}, "object": {"region"}, "action": {"manage"}}
+	require.Equal(t, http.StatusSeeOther, b.post("/admin/policies", policy).status)
+	require.True(t, s.cfg.Authz.AllowedSomewhere(auditor.ID, "region", "manage"))
+	require.Equal(t, http.StatusSeeOther, b.post("/admin/policies/remove", policy).status)
+	require.False(t, s.cfg.Authz.AllowedSomewhere(auditor.ID, "region", "manage"))
+	require.Equal(t, []string{"policy.add", "policy.remove"}, audited(t, s, "policy"))
+}
