@@ -57,6 +57,20 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	u, err := s.newUser(c, req)
+	if err != nil {
+		return err
+	}
+	gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(viewOfUser(u, gs))
+}
+
+// newUser checks, creates and audits a user with its grants; the JSON
+// handler and the users page both call it.
+func (s *Server) newUser(c *fiber.Ctx, req userRequest) (store.User, error) {
 	var errs process.ValidationError
 	if !usernamePattern.MatchString(req.Username) {
 		errs = append(errs, process.FieldError{Field: "username", Message: "3 to 40 characters: lowercase letters, digits, _ . -, starting with a letter"})
@@ -77,45 +91,60 @@ func (s *Server) createUser(c *fiber.Ctx) error {
 		in.Grants = append(in.Grants, store.NewGrant{Role: g.Role, Region: g.Region})
 	}
 	if len(errs) > 0 {
-		return invalid(errs)
+		return store.User{}, invalid(errs)
 	}
 	u, err := s.store.CreateUser(c.UserContext(), in)
 	if err != nil {
-		return err
+		return u, err
 	}
 	if err := s.cfg.Authz.Refresh(c.UserContext()); err != nil {
-		return err
+		return u, err
 	}
 	s.audit(c, "user.create", fmt.Sprintf("user/%d", u.ID), map[string]any{"username": u.Username, "grants": req.Grants})
-	gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(viewOfUser(u, gs))
+	return u, nil
 }
 
 func (s *Server) listUsers(c *fiber.Ctx) error {
-	p := principal(c)
 	limit, after, err := paging(c)
 	if err != nil {
 		return err
 	}
-	us, next, err := s.store.UsersInRegions(c.UserContext(), s.regionsFor(p, rbac.ObjUser, rbac.ActRead), after, limit)
+	us, next, err := s.usersPage(c, after, limit)
 	if err != nil {
 		return err
 	}
-	readable := s.regionsFor(p, rbac.ObjUser, rbac.ActRead)
 	items := make([]userView, 0, len(us))
+	for _, u := range us {
+		items = append(items, viewOfUser(u.User, u.Grants))
+	}
+	return c.JSON(fiber.Map{"items": items, "next_cursor": cursor(next)})
+}
+
+// userGrants is a user with the grants the caller may see.
+type userGrants struct {
+	store.User
+	Grants []store.Grant
+}
+
+// usersPage lists users holding a role in the caller's regions, each with
+// only the grants the caller may see.
+func (s *Server) usersPage(c *fiber.Ctx, after int64, limit int) ([]userGrants, int64, error) {
+	readable := s.regionsFor(principal(c), rbac.ObjUser, rbac.ActRead)
+	us, next, err := s.store.UsersInRegions(c.UserContext(), readable, after, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	items := make([]userGrants, 0, len(us))
 	for _, u := range us {
 		gs, err := s.store.GrantsOf(c.UserContext(), u.ID)
 		if err != nil {
-			return err
+			return nil, 0, err
 		}
 		// Only the grants in the caller's regions: the rest is not theirs to see.
 		gs = slices.DeleteFunc(gs, func(g store.Grant) bool { return !allWithin([]store.Grant{g}, readable) })
-		items = append(items, viewOfUser(u, gs))
+		items = append(items, userGrants{u, gs})
 	}
-	return c.JSON(fiber.Map{"items": items, "next_cursor": cursor(next)})
+	return items, next, nil
 }
 
 // managedUser loads a user the admin manages (holding a grant in the
@@ -151,21 +180,31 @@ func allWithin(gs []store.Grant, paths []string) bool {
 
 func (s *Server) setUserDisabled(disabled bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		u, err := s.managedUser(c)
+		u, err := s.switchUser(c, disabled)
 		if err != nil {
 			return err
 		}
-		if u.ID == principal(c).User.ID {
-			return newProblem(fiber.StatusConflict, "you cannot disable yourself")
-		}
-		if err := s.store.SetUserDisabled(c.UserContext(), u.ID, disabled); err != nil {
-			return err
-		}
-		s.audit(c, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], fmt.Sprintf("user/%d", u.ID), nil)
-		u.Disabled = disabled
 		gs, _ := s.store.GrantsOf(c.UserContext(), u.ID)
 		return c.JSON(fiber.Map{"user": viewOfUser(u, gs), "disabled": disabled})
 	}
+}
+
+// switchUser disables or enables the user of the path's :id and audits
+// it; shared by the JSON handler and the users page.
+func (s *Server) switchUser(c *fiber.Ctx, disabled bool) (store.User, error) {
+	u, err := s.managedUser(c)
+	if err != nil {
+		return u, err
+	}
+	if u.ID == principal(c).User.ID {
+		return u, newProblem(fiber.StatusConflict, "you cannot disable yourself")
+	}
+	if err := s.store.SetUserDisabled(c.UserContext(), u.ID, disabled); err != nil {
+		return u, err
+	}
+	s.audit(c, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], fmt.Sprintf("user/%d", u.ID), nil)
+	u.Disabled = disabled
+	return u, nil
 }
 
 func (s *Server) resetPassword(c *fiber.Ctx) error {
@@ -213,42 +252,62 @@ func (s *Server) addGrant(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := s.store.UserByUsername(c.UserContext(), req.User)
-	if err != nil {
-		return badField("user", fmt.Sprintf("no user %q", req.User))
-	}
-	if _, errs := s.checkGrant(c, req, "grant"); len(errs) > 0 {
-		return invalid(errs)
-	}
-	g, v, err := s.store.AddGrant(c.UserContext(), u.ID, store.NewGrant{Role: req.Role, Region: req.Region})
+	g, err := s.grant(c, req)
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Authz.GrantAdded(c.UserContext(), g, v); err != nil {
-		return err
-	}
-	s.audit(c, "grant.add", fmt.Sprintf("grant/%d", g.ID), map[string]any{"user": u.Username, "role": g.Role, "region": g.RegionCode})
 	return c.Status(fiber.StatusCreated).JSON(g)
 }
 
+// grant checks, adds and audits one grant; shared by the JSON handler
+// and the users page.
+func (s *Server) grant(c *fiber.Ctx, req grantRequest) (store.Grant, error) {
+	u, err := s.store.UserByUsername(c.UserContext(), req.User)
+	if err != nil {
+		return store.Grant{}, badField("user", fmt.Sprintf("no user %q", req.User))
+	}
+	if _, errs := s.checkGrant(c, req, "grant"); len(errs) > 0 {
+		return store.Grant{}, invalid(errs)
+	}
+	g, v, err := s.store.AddGrant(c.UserContext(), u.ID, store.NewGrant{Role: req.Role, Region: req.Region})
+	if err != nil {
+		return g, err
+	}
+	if err := s.cfg.Authz.GrantAdded(c.UserContext(), g, v); err != nil {
+		return g, err
+	}
+	s.audit(c, "grant.add", fmt.Sprintf("grant/%d", g.ID), map[string]any{"user": u.Username, "role": g.Role, "region": g.RegionCode})
+	return g, nil
+}
+
 func (s *Server) removeGrant(c *fiber.Ctx) error {
+	g, err := s.revoke(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"removed": g})
+}
+
+// revoke removes and audits the grant of the path's :id; shared by the
+// JSON handler and the users page.
+func (s *Server) revoke(c *fiber.Ctx) (store.Grant, error) {
 	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
 	g, err := s.store.Grant(c.UserContext(), id)
 	if err != nil {
-		return err
+		return g, err
 	}
 	if !s.manages(principal(c), g.RegionPath, rbac.ObjGrant) {
-		return store.ErrNotFound
+		return g, store.ErrNotFound
 	}
 	g, v, err := s.store.RemoveGrant(c.UserContext(), id)
 	if err != nil {
-		return err
+		return g, err
 	}
 	if err := s.cfg.Authz.GrantRemoved(c.UserContext(), g, v); err != nil {
-		return err
+		return g, err
 	}
 	s.audit(c, "grant.remove", fmt.Sprintf("grant/%d", g.ID), map[string]any{"user_id": g.UserID, "role": g.Role, "region": g.RegionCode})
-	return c.JSON(fiber.Map{"removed": g})
+	return g, nil
 }
 
 func (s *Server) audit(c *fiber.Ctx, action, object string, detail map[string]any) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -38,6 +39,11 @@ func (s *Server) decodePolicy(c *fiber.Ctx) (store.Policy, error) {
 	if err := decodeJSON(c, &p); err != nil {
 		return p, err
 	}
+	return p, s.checkPolicy(c, p)
+}
+
+// checkPolicy validates a policy change and that the caller may make it.
+func (s *Server) checkPolicy(c *fiber.Ctx, p store.Policy) error {
 	var errs process.ValidationError
 	if !slices.Contains(process.Roles, p.Role) {
 		errs = append(errs, process.FieldError{Field: "role", Message: fmt.Sprintf("unknown role %q", p.Role)})
@@ -49,12 +55,12 @@ func (s *Server) decodePolicy(c *fiber.Ctx) (store.Policy, error) {
 		errs = append(errs, process.FieldError{Field: "action", Message: "is required"})
 	}
 	if len(errs) > 0 {
-		return p, invalid(errs)
+		return invalid(errs)
 	}
 	if !s.policyAdmin(principal(c)) {
-		return p, newProblem(fiber.StatusForbidden, errNotRoot.Error())
+		return newProblem(fiber.StatusForbidden, errNotRoot.Error())
 	}
-	return p, nil
+	return nil
 }
 
 func (s *Server) addPolicy(c *fiber.Ctx) error {
@@ -62,6 +68,15 @@ func (s *Server) addPolicy(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.allow(c, p); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusCreated).JSON(p)
+}
+
+// allow adds a checked policy and audits it (if it was new); shared by
+// the JSON handler and the policies page.
+func (s *Server) allow(c *fiber.Ctx, p store.Policy) error {
 	v, err := s.store.PutPolicies(c.UserContext(), []store.Policy{p})
 	if err != nil {
 		return err
@@ -72,7 +87,7 @@ func (s *Server) addPolicy(c *fiber.Ctx) error {
 		}
 		s.audit(c, "policy.add", "policy", map[string]any{"role": p.Role, "object": p.Object, "action": p.Action})
 	}
-	return c.Status(fiber.StatusCreated).JSON(p)
+	return nil
 }
 
 func (s *Server) removePolicy(c *fiber.Ctx) error {
@@ -80,6 +95,15 @@ func (s *Server) removePolicy(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := s.disallow(c, p); err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"removed": p})
+}
+
+// disallow removes a checked policy and audits it; shared by the JSON
+// handler and the policies page.
+func (s *Server) disallow(c *fiber.Ctx, p store.Policy) error {
 	v, err := s.store.RemovePolicy(c.UserContext(), p)
 	if err != nil {
 		return err
@@ -88,7 +112,7 @@ func (s *Server) removePolicy(c *fiber.Ctx) error {
 		return err
 	}
 	s.audit(c, "policy.remove", "policy", map[string]any{"role": p.Role, "object": p.Object, "action": p.Action})
-	return c.JSON(fiber.Map{"removed": p})
+	return nil
 }
 
 type regionNode struct {
@@ -98,9 +122,18 @@ type regionNode struct {
 
 // regionTree answers the administrative tree as nested nodes.
 func (s *Server) regionTree(c *fiber.Ctx) error {
-	rs, err := s.store.Regions(c.UserContext())
+	roots, err := s.regionForest(c.UserContext())
 	if err != nil {
 		return err
+	}
+	return c.JSON(fiber.Map{"items": roots})
+}
+
+// regionForest builds the administrative tree from the flat region list.
+func (s *Server) regionForest(ctx context.Context) ([]*regionNode, error) {
+	rs, err := s.store.Regions(ctx)
+	if err != nil {
+		return nil, err
 	}
 	nodes := map[string]*regionNode{}
 	var roots []*regionNode
@@ -113,7 +146,7 @@ func (s *Server) regionTree(c *fiber.Ctx) error {
 			roots = append(roots, n)
 		}
 	}
-	return c.JSON(fiber.Map{"items": roots})
+	return roots, nil
 }
 
 var codeLengthOf = map[string]int{"province": 6, "city": 6, "county": 6, "township": 9, "village": 12}
@@ -122,15 +155,25 @@ var codeLengthOf = map[string]int{"province": 6, "city": 6, "county": 6, "townsh
 // row is allowed) and adds them under regions the admin manages, all or
 // nothing.
 func (s *Server) importRegions(c *fiber.Ctx) error {
-	rows, err := csv.NewReader(strings.NewReader(string(c.Body()))).ReadAll()
+	n, err := s.importCSV(c, c.Body())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"imported": n})
+}
+
+// importCSV checks and imports region rows, all or nothing, and audits
+// the import; shared by the JSON handler and the regions page.
+func (s *Server) importCSV(c *fiber.Ctx, body []byte) (int, error) {
+	rows, err := csv.NewReader(strings.NewReader(string(body))).ReadAll()
 	if err != nil && err != io.EOF {
-		return newProblem(fiber.StatusBadRequest, "malformed CSV: "+err.Error())
+		return 0, newProblem(fiber.StatusBadRequest, "malformed CSV: "+err.Error())
 	}
 	if len(rows) > 0 && rows[0][0] == "code" {
 		rows = rows[1:]
 	}
 	if len(rows) == 0 || len(rows) > 100000 {
-		return badField("body", "1 to 100,000 rows of code,name,name_en,level,parent")
+		return 0, badField("body", "1 to 100,000 rows of code,name,name_en,level,parent")
 	}
 	known := map[string]string{} // code → path, for parents within the file
 	var in []store.RegionInput
@@ -164,13 +207,13 @@ func (s *Server) importRegions(c *fiber.Ctx) error {
 		in = append(in, r)
 	}
 	if len(errs) > 0 {
-		return invalid(errs)
+		return 0, invalid(errs)
 	}
 	if err := s.store.PutRegions(c.UserContext(), in); err != nil {
-		return err
+		return 0, err
 	}
 	s.audit(c, "region.import", "regions", map[string]any{"rows": len(in)})
-	return c.JSON(fiber.Map{"imported": len(in)})
+	return len(in), nil
 }
 
 func utf8Len(s string) int { return len([]rune(s)) }

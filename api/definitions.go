@@ -30,7 +30,13 @@ func readDefinition(c *fiber.Ctx) (process.Definition, error) {
 	if len(c.Body()) > maxJSONBody {
 		return process.Definition{}, newProblem(fiber.StatusRequestEntityTooLarge, "a definition may be at most 1 MB")
 	}
-	d, err := process.Parse(c.Body())
+	return parseDraft(c.Body())
+}
+
+// parseDraft is readDefinition's check of the document itself, shared
+// with the draft editor page.
+func parseDraft(body []byte) (process.Definition, error) {
+	d, err := process.Parse(body)
 	var perr *process.ParseError
 	switch {
 	case errors.As(err, &perr) && perr.Field != "":
@@ -61,11 +67,10 @@ func (s *Server) createDraft(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	dr, err := s.store.CreateDraft(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
+	dr, err := s.saveDraft(c, d, true)
 	if err != nil {
 		return err
 	}
-	s.audit(c, "definition.draft.create", "definition/"+d.Key, nil)
 	return c.Status(fiber.StatusCreated).JSON(draftView(dr))
 }
 
@@ -77,12 +82,28 @@ func (s *Server) replaceDraft(c *fiber.Ctx) error {
 	if key := c.Params("key"); d.Key != key {
 		return badField("key", fmt.Sprintf("must be %q, the key in the path", key))
 	}
-	dr, err := s.store.ReplaceDraft(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
+	dr, err := s.saveDraft(c, d, false)
 	if err != nil {
 		return err
 	}
-	s.audit(c, "definition.draft.replace", "definition/"+d.Key, nil)
 	return c.JSON(draftView(dr))
+}
+
+// saveDraft creates or replaces a parsed draft and audits it; shared by
+// the JSON handlers and the draft editor page.
+func (s *Server) saveDraft(c *fiber.Ctx, d process.Definition, create bool) (store.Draft, error) {
+	if create {
+		dr, err := s.store.CreateDraft(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
+		if err == nil {
+			s.audit(c, "definition.draft.create", "definition/"+d.Key, nil)
+		}
+		return dr, err
+	}
+	dr, err := s.store.ReplaceDraft(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
+	if err == nil {
+		s.audit(c, "definition.draft.replace", "definition/"+d.Key, nil)
+	}
+	return dr, err
 }
 
 // loadDraft returns the draft of the path's key, parsed.
@@ -137,24 +158,39 @@ func (s *Server) publishProblems(ctx context.Context, d process.Definition) (pro
 // publishDraft freezes the draft as the next version, or asks a second
 // administrator to (maker-checker). The draft stays, to edit further.
 func (s *Server) publishDraft(c *fiber.Ctx) error {
+	v, req, err := s.publish(c)
+	switch {
+	case err != nil:
+		return err
+	case req != nil:
+		return c.Status(fiber.StatusAccepted).JSON(requestView{*req, req.Body})
+	}
+	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"key": c.Params("key"), "version": v})
+}
+
+// publish freezes the draft of the path's :key and audits it, or records
+// a request for it under maker-checker (req non-nil); shared by the JSON
+// handler and the definition page.
+func (s *Server) publish(c *fiber.Ctx) (int, *store.DefinitionRequest, error) {
 	_, d, err := s.loadDraft(c)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	if errs, err := s.publishProblems(c.UserContext(), d); err != nil {
-		return err
+		return 0, nil, err
 	} else if len(errs) > 0 {
-		return &problem{Problem{Status: fiber.StatusUnprocessableEntity, Detail: "the draft is not valid; nothing was published", Errors: errs}}
+		return 0, nil, &problem{Problem{Status: fiber.StatusUnprocessableEntity, Detail: "the draft is not valid; nothing was published", Errors: errs}}
 	}
 	if s.cfg.MakerChecker {
-		return s.request(c, store.DefinitionRequest{Kind: store.RequestPublish, Key: d.Key, Body: d.JSON()})
+		r, err := s.request(c, store.DefinitionRequest{Kind: store.RequestPublish, Key: d.Key, Body: d.JSON()})
+		return 0, &r, err
 	}
 	v, err := s.store.PublishDefinition(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
 	if err != nil {
-		return err
+		return 0, nil, err
 	}
 	s.audit(c, "definition.publish", "definition/"+d.Key, map[string]any{"version": v})
-	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"key": d.Key, "version": v})
+	return v, nil, nil
 }
 
 // versionParam reads the :n of a route; anything but a positive number is
@@ -211,24 +247,34 @@ type definitionView struct {
 // listDefinitions counts open cases only in the caller's own regions: a
 // county administrator learns about its own caseload, not other counties'.
 func (s *Server) listDefinitions(c *fiber.Ctx) error {
+	items, err := s.definitionsOf(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// definitionsOf gathers every key with its versions, activations, draft
+// and the caller's open cases; shared by the JSON handler and the pages.
+func (s *Server) definitionsOf(c *fiber.Ctx) ([]*definitionView, error) {
 	ctx := c.UserContext()
 	rows, err := s.store.DefinitionVersions(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	drafts, err := s.store.Drafts(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	acts, err := s.store.Activations(ctx, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	counts, err := s.store.OpenCaseCounts(ctx, s.regionsFor(principal(c), rbac.ObjDefinition, rbac.ActRead))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return c.JSON(fiber.Map{"items": definitionViews(rows, drafts, acts, counts)})
+	return definitionViews(rows, drafts, acts, counts), nil
 }
 
 // definitionViews groups versions, drafts and activations by key, sorted by

@@ -55,29 +55,44 @@ func (s *Server) activate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	key, p := c.Params("key"), principal(c)
+	key := c.Params("key")
+	r, err := s.activateVersion(c, key, req)
+	switch {
+	case err != nil:
+		return err
+	case r != nil:
+		return c.Status(fiber.StatusAccepted).JSON(requestView{*r, r.Body})
+	}
+	return c.JSON(fiber.Map{"key": key, "version": req.Version, "region": req.Region})
+}
+
+// activateVersion checks and applies (or, under maker-checker, requests)
+// an activation and audits it; shared by the JSON handler and the page.
+func (s *Server) activateVersion(c *fiber.Ctx, key string, req activationRequest) (*store.DefinitionRequest, error) {
+	p := principal(c)
 	var errs process.ValidationError
 	if _, err := s.store.DefinitionVersion(c.UserContext(), key, req.Version); errors.Is(err, store.ErrNotFound) {
 		errs = append(errs, process.FieldError{Field: "version", Message: fmt.Sprintf("no published version %d of %s", req.Version, key)})
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	path, msg := s.activationRegion(c, p, req.Region)
 	if msg != "" {
 		errs = append(errs, process.FieldError{Field: "region", Message: msg})
 	}
 	if len(errs) > 0 {
-		return invalid(errs)
+		return nil, invalid(errs)
 	}
 	if s.cfg.MakerChecker {
-		return s.request(c, store.DefinitionRequest{Kind: store.RequestActivate, Key: key, Version: req.Version,
+		r, err := s.request(c, store.DefinitionRequest{Kind: store.RequestActivate, Key: key, Version: req.Version,
 			RegionCode: req.Region, RegionPath: path})
+		return &r, err
 	}
 	if err := s.store.Activate(c.UserContext(), key, req.Version, req.Region); err != nil {
-		return err
+		return nil, err
 	}
 	s.audit(c, "definition.activate", "definition/"+key, map[string]any{"version": req.Version, "region": req.Region})
-	return c.JSON(fiber.Map{"key": key, "version": req.Version, "region": req.Region})
+	return nil, nil
 }
 
 func (s *Server) listActivations(c *fiber.Ctx) error {
@@ -99,23 +114,31 @@ type requestView struct {
 }
 
 // request records a publish or activation for a second administrator.
-func (s *Server) request(c *fiber.Ctx, r store.DefinitionRequest) error {
+func (s *Server) request(c *fiber.Ctx, r store.DefinitionRequest) (store.DefinitionRequest, error) {
 	r.RequestedBy = principal(c).User.ID
 	r, err := s.store.CreateRequest(c.UserContext(), r)
 	if err != nil {
-		return err
+		return r, err
 	}
 	s.audit(c, "definition.request", "definition/"+r.Key,
 		map[string]any{"request": r.ID, "kind": r.Kind, "version": r.Version, "region": r.RegionCode})
-	return c.Status(fiber.StatusAccepted).JSON(requestView{r, r.Body})
+	return r, nil
 }
 
-// listRequests shows pending publishes to every definition reader, and
-// pending activations only to those who may act on that region.
 func (s *Server) listRequests(c *fiber.Ctx) error {
-	rs, err := s.store.PendingRequests(c.UserContext())
+	items, err := s.pendingRequests(c)
 	if err != nil {
 		return err
+	}
+	return c.JSON(fiber.Map{"items": items})
+}
+
+// pendingRequests shows pending publishes to every definition reader, and
+// pending activations only to those who may act on that region.
+func (s *Server) pendingRequests(c *fiber.Ctx) ([]requestView, error) {
+	rs, err := s.store.PendingRequests(c.UserContext())
+	if err != nil {
+		return nil, err
 	}
 	items := []requestView{}
 	for _, r := range rs {
@@ -124,7 +147,7 @@ func (s *Server) listRequests(c *fiber.Ctx) error {
 		}
 		items = append(items, requestView{r, r.Body})
 	}
-	return c.JSON(fiber.Map{"items": items})
+	return items, nil
 }
 
 func (s *Server) readsRegion(p *Principal, path string) bool {
@@ -138,28 +161,38 @@ func (s *Server) readsRegion(p *Principal, path string) bool {
 // different administrator, and for an activation one who could have
 // activated in that region themselves.
 func (s *Server) approveRequest(c *fiber.Ctx) error {
+	r, err := s.approve(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(requestView{r, r.Body})
+}
+
+// approve applies the request of the path's :id as its checker and audits
+// it; shared by the JSON handler and the definitions page.
+func (s *Server) approve(c *fiber.Ctx) (store.DefinitionRequest, error) {
 	id, _ := strconv.ParseInt(c.Params("id"), 10, 64)
 	p := principal(c)
 	r, err := s.store.Request(c.UserContext(), id)
 	if err != nil {
-		return err
+		return r, err
 	}
 	if r.Kind == store.RequestActivate && !s.readsRegion(p, r.RegionPath) {
-		return store.ErrNotFound // out of scope: not even a hint that it exists
+		return r, store.ErrNotFound // out of scope: not even a hint that it exists
 	}
 	if r.RequestedBy == p.User.ID {
-		return newProblem(fiber.StatusForbidden, "you asked for this change; maker-checker needs a second administrator to approve it")
+		return r, newProblem(fiber.StatusForbidden, "you asked for this change; maker-checker needs a second administrator to approve it")
 	}
 	if r.Kind == store.RequestActivate {
 		if _, msg := s.activationRegion(c, p, r.RegionCode); msg != "" {
-			return newProblem(fiber.StatusForbidden, "region "+r.RegionCode+": "+msg)
+			return r, newProblem(fiber.StatusForbidden, "region "+r.RegionCode+": "+msg)
 		}
 	}
 	r, err = s.store.ApproveRequest(c.UserContext(), id, p.User.ID)
 	if err != nil {
-		return err
+		return r, err
 	}
 	s.audit(c, "definition.request.approve", "definition/"+r.Key, map[string]any{"request": r.ID, "kind": r.Kind,
 		"version": r.Version, "region": r.RegionCode, "requested_by": r.RequestedBy})
-	return c.JSON(requestView{r, r.Body})
+	return r, nil
 }

@@ -48,17 +48,25 @@ type definitionDiff struct {
 // "draft". By default it compares the latest version with the draft, or,
 // without a draft, the latest version with the one before.
 func (s *Server) diffDefinition(c *fiber.Ctx) error {
-	key := c.Params("key")
-	rows, err := s.store.DefinitionVersions(c.UserContext())
+	d, err := s.diffOf(c, c.Params("key"), c.Query("from"), c.Query("to"))
 	if err != nil {
 		return err
+	}
+	return c.JSON(d)
+}
+
+// diffOf compares from and to of key, with diffDefinition's defaults for
+// empty refs; shared by the JSON handler and the definition page.
+func (s *Server) diffOf(c *fiber.Ctx, key, from, to string) (definitionDiff, error) {
+	rows, err := s.store.DefinitionVersions(c.UserContext())
+	if err != nil {
+		return definitionDiff{}, err
 	}
 	rows = slices.DeleteFunc(rows, func(r store.DefinitionRow) bool { return r.Key != key })
 	_, draftErr := s.store.Draft(c.UserContext(), key)
 	if len(rows) == 0 && draftErr != nil {
-		return draftErr
+		return definitionDiff{}, draftErr
 	}
-	from, to := c.Query("from"), c.Query("to")
 	latest := 0
 	if len(rows) > 0 {
 		latest = rows[len(rows)-1].Version
@@ -77,13 +85,13 @@ func (s *Server) diffDefinition(c *fiber.Ctx) error {
 	}
 	old, err := s.definitionAt(c, key, "from", from)
 	if err != nil {
-		return err
+		return definitionDiff{}, err
 	}
 	cur, err := s.definitionAt(c, key, "to", to)
 	if err != nil {
-		return err
+		return definitionDiff{}, err
 	}
-	return c.JSON(diffDefinitions(key, from, to, old, cur))
+	return diffDefinitions(key, from, to, old, cur), nil
 }
 
 // definitionAt loads the draft or a version of key; a ref that names

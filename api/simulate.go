@@ -31,19 +31,29 @@ func (s *Server) simulate(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	def, err := s.simulated(c, req)
+	res, err := s.runScenario(c, req)
 	if err != nil {
 		return err
 	}
+	return c.JSON(res)
+}
+
+// runScenario checks and plays a scenario; shared by the JSON handler and
+// the definition page.
+func (s *Server) runScenario(c *fiber.Ctx, req simulateRequest) (simulate.Result, error) {
+	def, err := s.simulated(c, req)
+	if err != nil {
+		return simulate.Result{}, err
+	}
 	if errs := process.Validate(def); len(errs) > 0 {
-		return &problem{Problem{Status: fiber.StatusUnprocessableEntity,
+		return simulate.Result{}, &problem{Problem{Status: fiber.StatusUnprocessableEntity,
 			Detail: "the definition is not valid; nothing was simulated", Errors: errs}}
 	}
 	if errs := req.Scenario.Check(def); len(errs) > 0 {
 		for i := range errs {
 			errs[i].Field = "scenario." + errs[i].Field
 		}
-		return invalid(errs)
+		return simulate.Result{}, invalid(errs)
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), simulateTimeout)
 	defer cancel()
@@ -51,13 +61,13 @@ func (s *Server) simulate(c *fiber.Ctx) error {
 	var unfinished *simulate.Unfinished
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return newProblem(fiber.StatusServiceUnavailable, "the simulation took longer than "+simulateTimeout.String())
+		return res, newProblem(fiber.StatusServiceUnavailable, "the simulation took longer than "+simulateTimeout.String())
 	case errors.As(err, &unfinished):
-		return newProblem(fiber.StatusUnprocessableEntity, unfinished.Error())
+		return res, newProblem(fiber.StatusUnprocessableEntity, unfinished.Error())
 	case err != nil:
-		return err
+		return res, err
 	}
-	return c.JSON(res)
+	return res, nil
 }
 
 // simulated loads the definition a request names: exactly one of a
