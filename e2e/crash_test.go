@@ -60,7 +60,7 @@ func TestCrashDrill(t *testing.T) {
 	t.Logf("killed dev (SIGKILL) after %d of %d requests, %s in", done.Load(), total, time.Since(start).Round(time.Millisecond))
 	second := startDev(t, dataDir)
 	c.cur.Store(second)
-	t.Logf("restarted on the same data dir %s after the kill", time.Since(start).Round(time.Millisecond))
+	t.Logf("restarted on the same data dir, %s into the drill", time.Since(start).Round(time.Millisecond))
 	wg.Wait()
 	close(errs)
 	var failed []string
