@@ -4,7 +4,7 @@ export CGO_ENABLED=0
 
 GO ?= go
 
-.PHONY: test vet workflowcheck build run
+.PHONY: test vet workflowcheck build run fuzz vulncheck
 
 # Every package on SQLite; then, when ASSISTFLOW_TEST_POSTGRES holds a DSN,
 # the store and migration tests once more against PostgreSQL.
@@ -27,3 +27,14 @@ build:
 
 run:
 	$(GO) run ./cmd/assistflow dev
+
+# Each fuzz target for a few seconds on top of its committed seed corpus
+# (testdata/fuzz/FuzzX): definitions, ID numbers, request decoders.
+FUZZTIME ?= 8s
+FUZZ_TARGETS = process:FuzzParse process:FuzzIDNumber api:FuzzCaseRequest api:FuzzDecisionRequest api:FuzzSmallBodies
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) ./$$pkg/ || exit 1; \
+	done
