@@ -74,6 +74,7 @@ func TestAuditVerifyFindsTampering(t *testing.T) {
 		{"actor edited", "UPDATE audit_events SET actor_id = 99 WHERE seq = 4", nil, 4, "event altered"},
 		{"event deleted", "DELETE FROM audit_events WHERE seq = 2", nil, 3, "missing event"},
 		{"last event deleted", "DELETE FROM audit_events WHERE seq = 5", nil, 5, "head does not match last event"},
+		{"head deleted", "DELETE FROM audit_heads", nil, 1, "chain head deleted"},
 		{"hash rewritten", "UPDATE audit_events SET hash = 'ab' WHERE seq = 1", nil, 1, "event altered"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,6 +56,17 @@ func (s *Store) VerifyAudit(ctx context.Context) (AuditReport, error) {
 			Expected: "seq > 0", Stored: "seq 0"}
 		return rep, nil
 	}
+	var headless []string
+	err = s.db.WithContext(ctx).Model(&AuditEvent{}).Distinct("chain").
+		Where("chain NOT IN (?)", s.db.Model(&auditHead{}).Select("chain")).Limit(1).Pluck("chain", &headless).Error
+	if err != nil {
+		return rep, translate(err)
+	}
+	if len(headless) > 0 {
+		rep.Broken = &BrokenLink{Chain: headless[0], Seq: 1, Reason: "chain head deleted",
+			Expected: "a row in audit_heads", Stored: "none"}
+		return rep, nil
+	}
 	for _, h := range heads {
 		cr, broken, err := s.verifyChain(ctx, h)
 		if err != nil {
