@@ -50,9 +50,11 @@ func TestBadInputCatalogue(t *testing.T) {
 	catalogue := badCatalogue(t, strings.TrimSpace(string(secret)), caseID, taskID)
 	for _, r := range catalogue {
 		t.Run(r.name, func(t *testing.T) {
-			status, ctype, p := sendBad(t, c, r)
+			status, hdr, p := sendBad(t, c, r)
+			ctype := hdr.Get("Content-Type")
 			require.Equal(t, r.status, status, "%s: %s", r.name, p.raw)
 			require.Equal(t, "application/problem+json", ctype)
+			require.Equal(t, "nosniff", hdr.Get("X-Content-Type-Options"), "security headers on refusals too")
 			require.Equal(t, status, p.Status, "the problem repeats the status")
 			require.Contains(t, strings.ToLower(p.text()), strings.ToLower(r.says), "the problem says what is wrong")
 		})
@@ -84,7 +86,7 @@ func (p badProblem) text() string {
 	return s
 }
 
-func sendBad(t *testing.T, c *drillClient, r badRequest) (int, string, badProblem) {
+func sendBad(t *testing.T, c *drillClient, r badRequest) (int, http.Header, badProblem) {
 	t.Helper()
 	d := c.cur.Load()
 	req, err := http.NewRequest(r.method, d.base+r.path, bytes.NewReader(r.body))
@@ -110,7 +112,7 @@ func sendBad(t *testing.T, c *drillClient, r badRequest) (int, string, badProble
 	require.NoError(t, err)
 	p := badProblem{raw: string(raw)}
 	require.NoError(t, json.Unmarshal(raw, &p), "not JSON: %s", raw)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), p
+	return resp.StatusCode, resp.Header, p
 }
 
 // submissionBody is a valid urgent-aid submission with one change applied.
