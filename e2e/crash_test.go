@@ -42,7 +42,7 @@ func TestCrashDrill(t *testing.T) {
 	}
 	close(jobs)
 	start := time.Now()
-	deadline := start.Add(150 * time.Second)
+	deadline := start.Add(240 * time.Second)
 	var wg sync.WaitGroup
 	for range drillWorkers {
 		wg.Go(func() {
@@ -54,7 +54,7 @@ func TestCrashDrill(t *testing.T) {
 		})
 	}
 
-	require.Eventually(t, func() bool { return done.Load() >= killAt }, 120*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return done.Load() >= killAt }, 180*time.Second, 20*time.Millisecond,
 		"the drill never reached %d requests", killAt)
 	first.kill()
 	t.Logf("killed dev (SIGKILL) after %d of %d requests, %s in", done.Load(), total, time.Since(start).Round(time.Millisecond))
