@@ -100,3 +100,22 @@ func TestAuditTakesTheRegionOfItsCase(t *testing.T) {
 	require.Equal(t, "430000/430700/430721/", store.ChainOf("430000/430700/430721/430721100/430721100201/"))
 	require.Equal(t, "430000/", store.ChainOf("430000/"))
 }
+
+// TestAuditChainsEventsWrittenBeforeTheChain: rows stored before migration
+// 00007 (seq 0) are linked, in id order, the next time the store migrates.
+func TestAuditChainsEventsWrittenBeforeTheChain(t *testing.T) {
+	st := openTestStore(t)
+	appendN(t, st, "new", 2)
+	for i := range 3 {
+		execSQL(t, st, "INSERT INTO audit_events (event_key, at, action, object, region_path, detail) VALUES (?, ?, 'user.create', 'user/1', '', '{}')",
+			fmt.Sprintf("old/%d", i), time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC))
+	}
+	rep, err := st.VerifyAudit(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, "event outside any chain", rep.Broken.Reason)
+
+	require.NoError(t, st.Migrate(context.Background()))
+	rep = verifyOK(t, st)
+	require.Len(t, rep.Chains, 2)
+	require.EqualValues(t, 0, countRows(t, st, "audit_events", "seq = 0"))
+}
