@@ -33,7 +33,7 @@ func TestAuditTrail(t *testing.T) {
 	prepare(t, dataDir, "PT4S")
 	d := startDev(t, dataDir)
 	c := newDrillClient(d)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	id, err := c.submitLinshi("audit-1", deadline)
 	require.NoError(t, err)
 	for _, s := range linshiStages {

@@ -40,7 +40,7 @@ func TestBadInputCatalogue(t *testing.T) {
 	secret, err := os.ReadFile(filepath.Join(dataDir, "jwt.key"))
 	require.NoError(t, err)
 	c := newDrillClient(d)
-	deadline := time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(3 * time.Minute)
 	caseID, err := c.submitLinshi("bad-input", deadline)
 	require.NoError(t, err)
 	taskID, err := c.openTaskAt(caseID, "urgent_aid", "township_approver", deadline)

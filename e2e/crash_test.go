@@ -35,39 +35,19 @@ func TestCrashDrill(t *testing.T) {
 	total := int64(drillCases * (1 + len(linshiStages)))
 	killAt := total/4 + rand.Int64N(total/2) // somewhere in the middle half
 	var done atomic.Int64
-	errs := make(chan error, drillCases)
-	jobs := make(chan int, drillCases)
-	for i := range drillCases {
-		jobs <- i
-	}
-	close(jobs)
 	start := time.Now()
-	deadline := start.Add(240 * time.Second)
-	var wg sync.WaitGroup
-	for range drillWorkers {
-		wg.Go(func() {
-			for i := range jobs {
-				if err := driveLinshi(c, fmt.Sprintf("drill-%d", i), deadline, &done); err != nil {
-					errs <- err
-				}
-			}
-		})
-	}
+	wait := driveAll(c, drillCases, drillWorkers, start.Add(8*time.Minute), &done)
 
-	require.Eventually(t, func() bool { return done.Load() >= killAt }, 180*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return done.Load() >= killAt }, 5*time.Minute, 20*time.Millisecond,
 		"the drill never reached %d requests", killAt)
 	first.kill()
 	t.Logf("killed dev (SIGKILL) after %d of %d requests, %s in", done.Load(), total, time.Since(start).Round(time.Millisecond))
 	second := startDev(t, dataDir)
 	c.cur.Store(second)
 	t.Logf("restarted on the same data dir, %s into the drill", time.Since(start).Round(time.Millisecond))
-	wg.Wait()
-	close(errs)
-	var failed []string
-	for err := range errs {
-		failed = append(failed, err.Error())
-	}
+	failed := wait()
 	require.Empty(t, failed, "cases that did not reach their end:\n%s", strings.Join(failed, "\n"))
+	t.Logf("%d requests went unanswered during the crash and were sent again", c.lost.Load())
 	second.stop()
 
 	n := readDrillCounts(t, dataDir)
@@ -83,6 +63,36 @@ func TestCrashDrill(t *testing.T) {
 	require.Contains(t, out, "audit trail intact")
 	t.Logf("audit verify:\n%s", out)
 	requireNoPersonalData(t, first, second)
+}
+
+// driveAll drives n cases on workers goroutines; wait returns the errors
+// of the cases that did not reach their end.
+func driveAll(c *drillClient, n, workers int, deadline time.Time, done *atomic.Int64) (wait func() []string) {
+	jobs := make(chan int, n)
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := range jobs {
+				if err := driveLinshi(c, fmt.Sprintf("drill-%d", i), deadline, done); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	return func() []string {
+		wg.Wait()
+		close(errs)
+		var failed []string
+		for err := range errs {
+			failed = append(failed, err.Error())
+		}
+		return failed
+	}
 }
 
 // driveLinshi submits one case and approves its three stages, counting

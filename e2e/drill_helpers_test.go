@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -33,6 +34,9 @@ type drillClient struct {
 	mu     sync.Mutex
 	tokens map[string]string // "base|user" → token
 	http   *http.Client
+	// lost counts requests that got no answer (the process was killed
+	// under them) and were sent again.
+	lost atomic.Int64
 }
 
 func newDrillClient(d *dev) *drillClient {
@@ -88,6 +92,7 @@ func (c *drillClient) raw(base, method, path, tok string, body, out any, headers
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		c.lost.Add(1)
 		return 0, err
 	}
 	defer resp.Body.Close()
@@ -103,7 +108,7 @@ func (c *drillClient) raw(base, method, path, tok string, body, out any, headers
 
 // retry runs step until it reports done, or fails after the deadline.
 func retry(deadline time.Time, what string, step func() (bool, error)) error {
-	var last error
+	last := errors.New("the deadline passed before the first try")
 	for time.Now().Before(deadline) {
 		done, err := step()
 		if done {

@@ -28,7 +28,7 @@ func TestDecisionRace(t *testing.T) {
 	addUser(t, dataDir, "township_approver2", "township_approver", "430721100")
 	d := startDev(t, dataDir)
 	c := newDrillClient(d)
-	deadline := time.Now().Add(120 * time.Second)
+	deadline := time.Now().Add(5 * time.Minute)
 
 	ids := make([]int64, raceTasks)
 	tasks := make([]int64, raceTasks)
