@@ -47,7 +47,7 @@ func TestCrashDrill(t *testing.T) {
 	t.Logf("restarted on the same data dir, %s into the drill", time.Since(start).Round(time.Millisecond))
 	failed := wait()
 	require.Empty(t, failed, "cases that did not reach their end:\n%s", strings.Join(failed, "\n"))
-	t.Logf("%d requests went unanswered during the crash and were sent again", c.lost.Load())
+	t.Logf("%d requests failed during the crash and restart and were sent again", c.lost.Load())
 	second.stop()
 
 	n := readDrillCounts(t, dataDir)
