@@ -64,6 +64,8 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	if err := s.store.Delegate(c.UserContext(), t.ID, principal(c).User.ID, to.ID, until); err != nil {
 		return err
 	}
+	// Acting for someone is a grant of their power to decide: audited.
+	s.audit(c, "task.delegate", fmt.Sprintf("task/%d", t.ID), map[string]any{"to_user": to.ID, "until": until})
 	t, _ = s.store.Task(c.UserContext(), t.ID)
 	return c.JSON(viewOfTask(t, now))
 }
