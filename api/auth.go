@@ -131,8 +131,8 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 		return newProblem(fiber.StatusUnauthorized, "a bearer token is required")
 	}
 	u, err := s.tokenUser(c.UserContext(), raw)
-	if err != nil {
-		return newProblem(fiber.StatusUnauthorized, "user is unknown or disabled")
+	if err != nil || u.Disabled {
+		return newProblem(fiber.StatusUnauthorized, tokenTrouble(err))
 	}
 	p, err := s.principalOf(c.UserContext(), u)
 	if err != nil {
@@ -180,13 +180,31 @@ func (s *Server) tokenUser(ctx context.Context, raw string) (store.User, error) 
 		return s.store.User(ctx, id)
 	}
 	if s.cfg.OIDC == nil {
-		return store.User{}, errors.New("invalid token")
+		if err == nil {
+			err = errors.New("invalid token") // no local secret to have signed it
+		}
+		return store.User{}, err
 	}
 	name, err := s.cfg.OIDC.Username(ctx, raw, s.cfg.Now)
 	if err != nil {
 		return store.User{}, err
 	}
 	return s.store.UserByUsername(ctx, name)
+}
+
+// tokenTrouble says what is wrong with a refused token, so a client knows
+// whether to sign in again or to fix what it sends; it never says which
+// part of a forged token failed beyond that.
+func tokenTrouble(err error) string {
+	switch {
+	case err == nil, errors.Is(err, store.ErrNotFound):
+		return "user is unknown or disabled"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "the token has expired: sign in again"
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "the token is malformed"
+	}
+	return "the token is not valid: bad signature, algorithm or issuer"
 }
 
 func principal(c *fiber.Ctx) *Principal { return c.Locals("principal").(*Principal) }

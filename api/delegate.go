@@ -7,6 +7,7 @@ import (
 
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/rbac"
+	"github.com/assistflow/assistflow/store"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -63,6 +64,13 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	}
 	if err := s.store.Delegate(c.UserContext(), t.ID, principal(c).User.ID, to.ID, until); err != nil {
 		return err
+	}
+	// Acting for someone is a grant of their power to decide: audited.
+	by := principal(c).User.ID
+	if err := s.store.Audit(c.UserContext(), store.AuditEvent{EventKey: fmt.Sprintf("delegate/%d/%d", t.ID, now.UnixNano()),
+		ActorID: &by, Action: "task.delegate", Object: fmt.Sprintf("task/%d", t.ID),
+		Detail: mustJSON(map[string]any{"to_user": to.ID, "until": until})}); err != nil {
+		s.log.Error("audit write failed", "action", "task.delegate", "error", err)
 	}
 	t, _ = s.store.Task(c.UserContext(), t.ID)
 	return c.JSON(viewOfTask(t, now))

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -68,6 +69,8 @@ func statusOf(err error) (int, string) {
 		return http.StatusForbidden, cleanDetail(err)
 	case errors.As(err, &fe):
 		return fe.Code, fe.Message
+	case errors.Is(err, context.DeadlineExceeded):
+		return http.StatusServiceUnavailable, "the request took too long; try again"
 	}
 	return http.StatusInternalServerError, "internal error"
 }

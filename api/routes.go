@@ -41,6 +41,8 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases", s.createCase, "Submit a case (Idempotency-Key header required)", need(rbac.ObjCase, rbac.ActCreate)},
 		{"GET", "/api/v1/cases", s.listCases, "Cases the caller may see", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},
 		{"GET", "/api/v1/cases/:id", s.getCase, "One case with its stages and timeline", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},
+		{"GET", "/api/v1/cases/:id/audit", s.caseAudit, "The case's audit trail: who acted, when (hash-chained)", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},
+		{"POST", "/api/v1/cases/:id/reveal", s.revealCase, "Unmask the household's ID numbers, phone and bank account (reason required; audited)", need(rbac.ObjCase, rbac.ActRead)},
 		{"POST", "/api/v1/cases/:id/withdraw", s.withdrawCase, "Withdraw an application", need(rbac.ObjCase, rbac.ActWithdraw)},
 		{"POST", "/api/v1/cases/:id/materials", s.supplyMaterials, "Supply materials that were asked for", need(rbac.ObjCase, rbac.ActSupply)},
 		{"POST", "/api/v1/cases/:id/objections", s.objectCase, "Object to a case on public notice", need(rbac.ObjCase, rbac.ActObject)},

@@ -41,6 +41,9 @@ type Config struct {
 	// SecureCookies marks the pages' cookies Secure even when the request
 	// arrived over plain HTTP (TLS ends at a proxy in front of serve).
 	SecureCookies bool
+	// RequestTimeout bounds the work of one request (database queries,
+	// Temporal calls) through its context; default 60 s.
+	RequestTimeout time.Duration
 }
 
 // Server is the HTTP API.
@@ -66,6 +69,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.LoginLimit == 0 {
 		cfg.LoginLimit = 20
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = 60 * time.Second
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, log: cfg.Log}
 	pages, err := loadPages()
@@ -110,7 +116,7 @@ func (s *Server) mount() {
 	s.app.Use(recover.New(), helmet.New(helmet.Config{
 		ContentSecurityPolicy: "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",
 		HSTSMaxAge:            31536000,
-	}))
+	}), s.deadline)
 	for _, r := range s.routes {
 		handlers := []fiber.Handler{}
 		if r.path == "/api/v1/auth/login" {
@@ -129,6 +135,16 @@ func (s *Server) mount() {
 		}
 		return newProblem(fiber.StatusNotFound, "no such route")
 	})
+}
+
+// deadline gives every request's context a deadline: a stuck database or
+// Temporal call ends with an error instead of holding a connection and a
+// goroutine forever (the server's Read/WriteTimeout only bound the socket).
+func (s *Server) deadline(c *fiber.Ctx) error {
+	ctx, cancel := context.WithTimeout(c.UserContext(), s.cfg.RequestTimeout)
+	defer cancel()
+	c.SetUserContext(ctx)
+	return c.Next()
 }
 
 // App exposes the Fiber app to tests (app.Test) and to pages.

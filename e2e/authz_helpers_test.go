@@ -488,6 +488,8 @@ func azBuilders() map[string]azBuild {
 		"GET /api/v1/cases":                        listOf("/api/v1/cases?limit=200", "id", caseID),
 		"GET /api/v1/cases/{id}":                   onCase("", none),
 		"GET /api/v1/cases/{id}/attachments":       onCase("/attachments", none),
+		"GET /api/v1/cases/{id}/audit":             onCase("/audit", none),
+		"POST /api/v1/cases/{id}/reveal":           onCase("/reveal", func() any { return map[string]string{"reason": "核对户籍"} }),
 		"GET /api/v1/cases/{id}/attachments/{aid}": azAttachment,
 		"GET /api/v1/notices":                      azNotices,
 		"GET /api/v1/tasks":                        listOf("/api/v1/tasks?view=all&limit=200", "id", taskID),

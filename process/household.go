@@ -214,8 +214,8 @@ func (h Household) validateRisks(v *ValidationError) {
 
 // checkText checks a short free-text field that ends up on screens and
 // notices: valid UTF-8, at most 50 runes, no control or formatting
-// characters (which break printed notices and can hide text). Blank counts as
-// missing.
+// characters (which break printed notices and can hide text), no markup.
+// Blank counts as missing.
 func checkText(v *ValidationError, field, s string, required bool) {
 	switch {
 	case strings.TrimSpace(s) == "":
@@ -230,6 +230,10 @@ func checkText(v *ValidationError, field, s string, required bool) {
 		v.add(field, "must be at most %d characters, got %d", maxNameRunes, utf8.RuneCountInString(s))
 	case strings.IndexFunc(s, isHiddenRune) >= 0:
 		v.add(field, "must not contain control or formatting characters")
+	case strings.ContainsAny(s, "<>"):
+		// No name or short label needs them; refusing markup here keeps it
+		// off printed notices and out of any page that forgot to escape.
+		v.add(field, "must not contain < or >")
 	}
 }
 

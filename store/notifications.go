@@ -59,26 +59,3 @@ func (s *Store) DataCheckReports(ctx context.Context, caseID int64) ([]DataCheck
 	err := s.db.WithContext(ctx).Where("case_id = ?", caseID).Order("id").Find(&rs).Error
 	return rs, translate(err)
 }
-
-// AuditEvent is an append-only record of who did what to which object.
-type AuditEvent struct {
-	ID         int64     `json:"id"`
-	EventKey   string    `json:"-"`
-	At         time.Time `json:"at"`
-	ActorID    *int64    `json:"actor_id,omitempty"`
-	Action     string    `json:"action"`
-	Object     string    `json:"object"`
-	RegionPath string    `json:"-"`
-	Detail     JSON      `json:"detail"`
-}
-
-// Audit appends an audit event once per key.
-func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
-	if e.At.IsZero() {
-		e.At = s.now()
-	}
-	if e.Detail == nil {
-		e.Detail = JSON("{}")
-	}
-	return translate(s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&e).Error)
-}

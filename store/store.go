@@ -105,8 +105,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = m.Up(ctx)
-	return err
+	if _, err = m.Up(ctx); err != nil {
+		return err
+	}
+	return s.chainUnlinked(ctx)
 }
 
 // Ping checks the database answers.
