@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -95,7 +96,11 @@ const (
 	FlagsTemporal             // external Temporal connection
 	FlagsDev                  // embedded Temporal ports and retention
 	FlagsOIDC                 // external token issuer (serve)
+	FlagsNamespace            // namespace retention (temporal setup)
 )
+
+// AllFlags binds every group; EnvNames uses it.
+const AllFlags = FlagsCommon | FlagsHTTP | FlagsTemporal | FlagsDev | FlagsOIDC | FlagsNamespace
 
 // Bind registers the flags of the given groups on fs, writing into c.
 func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
@@ -132,7 +137,9 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 	if groups&FlagsDev != 0 {
 		fs.IntVar(&c.Temporal.Port, "temporal-port", c.Temporal.Port, "embedded Temporal frontend port (0 picks a free port)")
 		fs.IntVar(&c.Temporal.UIPort, "ui-port", c.Temporal.UIPort, "Temporal Web UI port (0 disables the UI)")
-		fs.DurationVar(&c.Temporal.Retention, "retention", c.Temporal.Retention, "how long the embedded server keeps closed workflow histories")
+	}
+	if groups&(FlagsDev|FlagsNamespace) != 0 {
+		fs.DurationVar(&c.Temporal.Retention, "retention", c.Temporal.Retention, "how long Temporal keeps closed workflow histories of the namespace")
 	}
 }
 
@@ -155,6 +162,18 @@ func ApplyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 		return fmt.Errorf("config: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// EnvNames lists every environment variable the binary reads, sorted, so
+// deployment files can be checked against it.
+func EnvNames() []string {
+	c := Default()
+	fs := pflag.NewFlagSet("env", pflag.ContinueOnError)
+	c.Bind(fs, AllFlags)
+	var out []string
+	fs.VisitAll(func(f *pflag.Flag) { out = append(out, EnvName(f.Name)) })
+	sort.Strings(out)
+	return out
 }
 
 // EnvName is the environment variable of a flag.
