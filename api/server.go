@@ -2,17 +2,14 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net"
-	"strings"
 	"time"
 
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"go.temporal.io/sdk/client"
 )
@@ -32,7 +29,8 @@ type Config struct {
 	Blobs Blobs
 	Log   *slog.Logger
 	Now   func() time.Time
-	// LoginLimit is how many logins one client address may try a minute.
+	// LoginLimit is how many sign-ins one client address may try a minute
+	// for one account, counted across every API process (in the database).
 	LoginLimit int
 	// MakerChecker turns publishing and activating a definition into a
 	// request that a second administrator approves before it takes effect.
@@ -75,17 +73,6 @@ func New(cfg Config) *Server {
 }
 
 func (s *Server) mount() {
-	// Sign-in attempts are limited per account and client address: an
-	// office behind one NAT is not locked out by one person's typos.
-	login := limiter.New(limiter.Config{Max: s.cfg.LoginLimit, Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string {
-			var req loginRequest
-			_ = json.Unmarshal(c.Body(), &req)
-			return c.IP() + "|" + strings.ToLower(req.Username)
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			return newProblem(fiber.StatusTooManyRequests, "too many sign-in attempts; wait a minute")
-		}})
 	// Security headers on every answer; a panic in a handler becomes a 500
 	// problem instead of a dropped connection.
 	s.app.Use(recover.New(), helmet.New(helmet.Config{
@@ -95,7 +82,7 @@ func (s *Server) mount() {
 	for _, r := range s.routes {
 		handlers := []fiber.Handler{}
 		if r.path == "/api/v1/auth/login" {
-			handlers = append(handlers, login)
+			handlers = append(handlers, s.loginLimit)
 		}
 		handlers = append(handlers, s.guard(r.access)...)
 		handlers = append(handlers, r.handler)
