@@ -91,12 +91,12 @@ func Default() Config {
 
 // Flag groups a subcommand can bind.
 const (
-	FlagsCommon   = 1 << iota // data dir, database, logging
-	FlagsHTTP                 // http addr, JWT
-	FlagsTemporal             // external Temporal connection
-	FlagsDev                  // embedded Temporal ports and retention
-	FlagsOIDC                 // external token issuer (serve)
-	FlagsNamespace            // namespace retention (temporal setup)
+	FlagsCommon    = 1 << iota // data dir, database, logging
+	FlagsHTTP                  // http addr, JWT
+	FlagsTemporal              // external Temporal connection
+	FlagsDev                   // embedded Temporal ports and retention
+	FlagsOIDC                  // external token issuer (serve)
+	FlagsNamespace             // namespace retention (temporal setup)
 )
 
 // AllFlags binds every group; EnvNames uses it.
