@@ -18,6 +18,7 @@ type cluster struct {
 	nodes                 []*node
 	mu                    sync.Mutex
 	workers               []*proc
+	workerHealth          []string
 }
 
 // startCluster builds and starts every process: Temporal, migrations,
@@ -63,9 +64,11 @@ func startCluster(t *testing.T, pg pgServer) *cluster {
 
 // startWorker starts one worker process and keeps it for the kill.
 func (c *cluster) startWorker(t *testing.T, name string) {
-	p := startProc(t, c.dir, name, "assistflow worker ready", binary, c.env, "worker")
+	health := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := startProc(t, c.dir, name, "assistflow worker ready", binary, c.env, "worker", "--health-addr", health)
 	c.mu.Lock()
 	c.workers = append(c.workers, p)
+	c.workerHealth = append(c.workerHealth, "http://"+health)
 	c.mu.Unlock()
 }
 

@@ -47,6 +47,9 @@ func TestCluster(t *testing.T) {
 	for _, n := range c.nodes {
 		require.Equal(t, http.StatusOK, n.must(t, "GET", "/readyz", "", nil, nil), "readyz of %s", n.base)
 	}
+	for _, h := range c.workerHealth {
+		require.Equal(t, http.StatusOK, (&node{base: h}).must(t, "GET", "/readyz", "", nil, nil), "readyz of worker %s", h)
+	}
 	c.activateChain(t)
 
 	pushed := time.Now()

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,4 +78,41 @@ func TestReadinessFollowsTemporal(t *testing.T) {
 		code, state := readiness(t, srv)
 		return code == http.StatusServiceUnavailable && state == "fail"
 	}, 30*time.Second, 200*time.Millisecond, "readyz reports temporal down")
+}
+
+// TestWorkerHealthListener: a worker's /healthz answers while it runs;
+// its /readyz names the failing check and answers 503.
+func TestWorkerHealthListener(t *testing.T) {
+	var down atomic.Bool
+	checks := []api.Check{
+		{Name: "database", Run: func(context.Context) error { return nil }},
+		{Name: "temporal", Run: func(context.Context) error {
+			if down.Load() {
+				return errors.New("frontend unreachable")
+			}
+			return nil
+		}},
+	}
+	srv, ln, err := healthServer("127.0.0.1:0", checks, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer srv.Close()
+	get := func(path string) (int, map[string]any) {
+		resp, err := http.Get("http://" + ln.Addr().String() + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var body map[string]any
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&body))
+		return resp.StatusCode, body
+	}
+	code, _ := get("/healthz")
+	require.Equal(t, http.StatusOK, code)
+	code, body := get("/readyz")
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "ready", body["status"])
+	down.Store(true)
+	code, body = get("/readyz")
+	require.Equal(t, http.StatusServiceUnavailable, code)
+	require.Equal(t, "fail", body["checks"].(map[string]any)["temporal"].(map[string]any)["status"])
+	code, _ = get("/healthz")
+	require.Equal(t, http.StatusOK, code, "alive though not ready: no restart for a Temporal outage")
 }

@@ -25,7 +25,7 @@ func rootCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *cob
 		command(serveCommand, "serve", "Run the HTTP API against an external Temporal cluster",
 			config.FlagsCommon|config.FlagsHTTP|config.FlagsTemporal|config.FlagsOIDC, stdout, stderr, env),
 		command(workerCommand, "worker", "Run the Temporal workers (workflows and activities)",
-			config.FlagsCommon|config.FlagsTemporal, stdout, stderr, env),
+			config.FlagsCommon|config.FlagsTemporal|config.FlagsWorker, stdout, stderr, env),
 		migrateCommand(stdout, stderr, env),
 		temporalCommand(stdout, stderr, env),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,

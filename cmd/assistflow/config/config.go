@@ -24,11 +24,14 @@ const EnvPrefix = "ASSISTFLOW_"
 // Config holds every setting of every subcommand; each subcommand binds the
 // flags it uses.
 type Config struct {
-	DataDir   string
-	HTTPAddr  string
-	Database  string // DSN; empty means <data-dir>/assistflow.db
-	LogFormat string // text | json
-	LogLevel  string // debug | info | warn | error
+	DataDir  string
+	HTTPAddr string
+	// HealthAddr is where a worker answers /healthz and /readyz for its
+	// orchestrator; the worker serves nothing else over HTTP.
+	HealthAddr string
+	Database   string // DSN; empty means <data-dir>/assistflow.db
+	LogFormat  string // text | json
+	LogLevel   string // debug | info | warn | error
 	// CalendarFile holds regional calendar overrides (JSON), e.g. a
 	// county's own festival: [{"Region":"430721","Holidays":["2026-03-03"]}].
 	CalendarFile string
@@ -97,10 +100,11 @@ const (
 	FlagsDev                   // embedded Temporal ports and retention
 	FlagsOIDC                  // external token issuer (serve)
 	FlagsNamespace             // namespace retention (temporal setup)
+	FlagsWorker                // worker health listener
 )
 
 // AllFlags binds every group; EnvNames uses it.
-const AllFlags = FlagsCommon | FlagsHTTP | FlagsTemporal | FlagsDev | FlagsOIDC | FlagsNamespace
+const AllFlags = FlagsCommon | FlagsHTTP | FlagsTemporal | FlagsDev | FlagsOIDC | FlagsNamespace | FlagsWorker
 
 // Bind registers the flags of the given groups on fs, writing into c.
 func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
@@ -137,6 +141,9 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 	if groups&FlagsDev != 0 {
 		fs.IntVar(&c.Temporal.Port, "temporal-port", c.Temporal.Port, "embedded Temporal frontend port (0 picks a free port)")
 		fs.IntVar(&c.Temporal.UIPort, "ui-port", c.Temporal.UIPort, "Temporal Web UI port (0 disables the UI)")
+	}
+	if groups&FlagsWorker != 0 {
+		fs.StringVar(&c.HealthAddr, "health-addr", c.HealthAddr, "address of the worker's /healthz and /readyz (empty: none)")
 	}
 	if groups&(FlagsDev|FlagsNamespace) != 0 {
 		fs.DurationVar(&c.Temporal.Retention, "retention", c.Temporal.Retention, "how long Temporal keeps closed workflow histories of the namespace")
