@@ -115,4 +115,14 @@ func TestWorkerHealthListener(t *testing.T) {
 	require.Equal(t, "fail", body["checks"].(map[string]any)["temporal"].(map[string]any)["status"])
 	code, _ = get("/healthz")
 	require.Equal(t, http.StatusOK, code, "alive though not ready: no restart for a Temporal outage")
+
+	// The container healthcheck: `assistflow probe URL` fails while not ready.
+	probe := func(path string) error {
+		return run(context.Background(), []string{"probe", "http://" + ln.Addr().String() + path}, io.Discard, io.Discard,
+			func(string) (string, bool) { return "", false })
+	}
+	require.ErrorContains(t, probe("/readyz"), "503")
+	require.NoError(t, probe("/healthz"))
+	down.Store(false)
+	require.NoError(t, probe("/readyz"))
 }

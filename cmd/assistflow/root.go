@@ -28,6 +28,7 @@ func rootCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *cob
 			config.FlagsCommon|config.FlagsTemporal|config.FlagsWorker, stdout, stderr, env),
 		migrateCommand(stdout, stderr, env),
 		temporalCommand(stdout, stderr, env),
+		probeCommand(stdout),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				_, err := fmt.Fprintf(stdout, "assistflow %s\n", version)
