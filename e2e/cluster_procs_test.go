@@ -66,7 +66,8 @@ func startProc(t *testing.T, logDir, name, ready, bin string, env []string, args
 	t.Cleanup(func() {
 		p.kill()
 		if t.Failed() {
-			t.Logf("--- last lines of %s ---\n%s", p.name, tail(p.logPath, 40))
+			t.Logf("--- first errors of %s ---\n%s", p.name, grepLines(p.logPath, `"level":"ERROR"`, 10))
+			t.Logf("--- last lines of %s ---\n%s", p.name, tail(p.logPath, 30))
 		}
 	})
 	if ready == "" {
@@ -125,4 +126,19 @@ func tail(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return string(bytes.Join(lines, []byte("\n")))
+}
+
+// grepLines returns the first n lines of a file that contain pattern.
+func grepLines(path, pattern string, n int) string {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.Contains(line, pattern) && len(out) < n {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -32,7 +32,9 @@ func startCluster(t *testing.T, pg pgServer) *cluster {
 	c.frontend = startTemporal(t, c.dir, serverBin, pg, tdb, vdb)
 	c.appDSN = pg.dsn(app)
 	c.env = []string{"ASSISTFLOW_DATABASE=" + c.appDSN, "ASSISTFLOW_TEMPORAL_ADDRESS=" + c.frontend,
-		"ASSISTFLOW_LOG_FORMAT=json", "ASSISTFLOW_DATA_DIR=" + c.dir, "ASSISTFLOW_JWT_SECRET=cluster-test-secret-0123456789"}
+		"ASSISTFLOW_LOG_FORMAT=json", "ASSISTFLOW_DATA_DIR=" + c.dir,
+		// Four processes and Temporal share one PostgreSQL (100 connections by default).
+		"ASSISTFLOW_DATABASE_MAX_CONNS=6", "ASSISTFLOW_JWT_SECRET=cluster-test-secret-0123456789"}
 	runTool(t, binary, c.env, "migrate", "up")
 	out := runTool(t, binary, c.env, "temporal", "setup", "--retention", "72h")
 	require.Contains(t, out, "temporal namespace assistflow ready")
@@ -159,27 +161,33 @@ func (c *cluster) approveAll(t *testing.T, ids []int64) approveFigures {
 	return f
 }
 
-// approveStage decides every task of a stage, four at a time, until it
-// has seen want of them decided (by its own decision or, answered 409, by
-// an earlier attempt of its own that timed out).
+// approveStage decides every open task of a stage, four at a time, and
+// returns once all want tasks of the stage have shown up and none is open.
+// A decision whose answer was lost (a 5xx while a worker died) may still
+// have applied: the task then leaves the inbox, which is what counts.
 func (c *cluster) approveStage(stage string, toks []string, want int, f *approveFigures, onDecided func()) error {
-	done := map[int64]bool{}
+	seen, accepted := map[int64]bool{}, map[int64]bool{}
 	var mu sync.Mutex
 	deadline := time.Now().Add(12 * time.Minute)
-	for round := 0; len(done) < want; round++ {
+	for round := 0; ; round++ {
 		if time.Now().After(deadline) {
-			return fmt.Errorf("stage %s: %d of %d decided before the deadline", stage, len(done), want)
+			return fmt.Errorf("stage %s: %d of %d tasks seen, not all decided before the deadline", stage, len(seen), want)
 		}
-		n := c.nodes[round%2]
-		open, err := n.inbox(toks[round%2], stage)
+		open, err := c.nodes[round%2].inbox(toks[round%2], stage)
 		if err != nil {
 			return err
+		}
+		for _, tk := range open {
+			seen[tk.ID] = true
+		}
+		if len(open) == 0 && len(seen) >= want {
+			return nil
 		}
 		var wg sync.WaitGroup
 		sem := make(chan struct{}, 4)
 		for i, tk := range open {
-			if done[tk.ID] {
-				continue
+			if accepted[tk.ID] {
+				continue // decided; the inbox has not caught up yet
 			}
 			wg.Add(1)
 			sem <- struct{}{}
@@ -191,10 +199,9 @@ func (c *cluster) approveStage(stage string, toks []string, want int, f *approve
 				defer mu.Unlock()
 				switch {
 				case err == nil && st == http.StatusOK:
-					done[tk.ID] = true
+					accepted[tk.ID] = true
 					onDecided()
 				case err == nil && st == http.StatusConflict:
-					done[tk.ID] = true
 					atomic.AddInt64(&f.conflicts, 1)
 				default:
 					atomic.AddInt64(&f.retries, 1)
@@ -203,8 +210,7 @@ func (c *cluster) approveStage(stage string, toks []string, want int, f *approve
 		}
 		wg.Wait()
 		if len(open) == 0 {
-			time.Sleep(200 * time.Millisecond) // nothing open yet: the previous stage is still deciding
+			<-time.After(200 * time.Millisecond) // the previous stage has not opened more tasks yet
 		}
 	}
-	return nil
 }

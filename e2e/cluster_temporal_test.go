@@ -114,7 +114,7 @@ func startTemporal(t *testing.T, dir, server string, pg pgServer, store, visibil
 	for _, i := range []int{2, 4, 6, 8} {
 		ports[i] = freeLowPort(t)
 	}
-	conf := fmt.Sprintf(temporalConfig, pg.datastore(store, 20), pg.datastore(visibility, 5),
+	conf := fmt.Sprintf(temporalConfig, pg.datastore(store, 10), pg.datastore(visibility, 3),
 		ports[0], ports[1], ports[2], ports[3], ports[4], ports[5], ports[6], ports[7], ports[8], ports[0])
 	path := filepath.Join(dir, "temporal.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(conf), 0o600))

@@ -35,6 +35,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	if err != nil {
 		return nil, err
 	}
+	st.SetMaxConns(cfg.DatabaseMaxConns)
 	if err := st.Migrate(ctx); err != nil {
 		_ = st.Close()
 		return nil, err

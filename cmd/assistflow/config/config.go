@@ -30,8 +30,11 @@ type Config struct {
 	// orchestrator; the worker serves nothing else over HTTP.
 	HealthAddr string
 	Database   string // DSN; empty means <data-dir>/assistflow.db
-	LogFormat  string // text | json
-	LogLevel   string // debug | info | warn | error
+	// DatabaseMaxConns caps the process's database connections; 0 keeps
+	// the store's default (20 on PostgreSQL, 4 on SQLite).
+	DatabaseMaxConns int
+	LogFormat        string // text | json
+	LogLevel         string // debug | info | warn | error
 	// CalendarFile holds regional calendar overrides (JSON), e.g. a
 	// county's own festival: [{"Region":"430721","Holidays":["2026-03-03"]}].
 	CalendarFile string
@@ -111,6 +114,7 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 	if groups&FlagsCommon != 0 {
 		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite files, keys and uploads")
 		fs.StringVar(&c.Database, "database", c.Database, "application database: a SQLite file path or a postgres:// DSN (default <data-dir>/assistflow.db)")
+		fs.IntVar(&c.DatabaseMaxConns, "database-max-conns", c.DatabaseMaxConns, "most database connections this process opens (0: 20 on PostgreSQL, 4 on SQLite)")
 		fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 		fs.StringVar(&c.CalendarFile, "calendar-file", c.CalendarFile, "JSON file of regional holiday and working-day overrides")
@@ -203,6 +207,9 @@ func (c *Config) Validate() error {
 		if p < 0 || p > 65535 {
 			errs = append(errs, fmt.Sprintf("%s %d: want 0..65535", name, p))
 		}
+	}
+	if c.DatabaseMaxConns < 0 {
+		errs = append(errs, fmt.Sprintf("database-max-conns %d: want 0 or more", c.DatabaseMaxConns))
 	}
 	if (c.OIDC.Issuer == "") != (c.OIDC.JWKSURL == "") {
 		errs = append(errs, "oidc-issuer and oidc-jwks-url go together")
