@@ -38,7 +38,9 @@ func startProc(t *testing.T, logDir, name, ready, bin string, env []string, args
 	require.NoError(t, err)
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = append(os.Environ(), env...)
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	// Pdeathsig: a test binary killed by -timeout takes its children along
+	// instead of leaving a cluster running against the shared PostgreSQL.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	p.cmd.Stderr = logFile
 	out, err := p.cmd.StdoutPipe()
 	require.NoError(t, err)
