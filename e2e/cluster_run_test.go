@@ -93,6 +93,7 @@ func (c *cluster) activateChain(t *testing.T) {
 func (c *cluster) submitAll(t *testing.T) []int64 {
 	t.Helper()
 	ids := make([]int64, clusterCases)
+	bodies := make([]map[string]any, clusterCases)
 	errs := make(chan error, clusterCases)
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
@@ -101,6 +102,7 @@ func (c *cluster) submitAll(t *testing.T) []int64 {
 		tok := n.login(t, "applicant")
 		body := map[string]any{"program": "linshi", "region": "430721100201", "channel": "self_report",
 			"household": household(fmt.Sprintf("户主%03d", i))}
+		bodies[i] = body
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
@@ -119,7 +121,23 @@ func (c *cluster) submitAll(t *testing.T) []int64 {
 	for err := range errs {
 		require.NoError(t, err)
 	}
+	c.replaySubmissions(t, bodies, ids)
 	return ids
+}
+
+// replaySubmissions sends the first submissions again, each to the API
+// that did not take it: the Idempotency-Key is the database's, so the
+// answer is the case already stored, not a second one.
+func (c *cluster) replaySubmissions(t *testing.T, bodies []map[string]any, ids []int64) {
+	t.Helper()
+	for i := range 10 {
+		n := c.nodes[(i+1)%2]
+		var cv caseView
+		st := n.must(t, "POST", "/api/v1/cases", n.login(t, "applicant"), bodies[i], &cv,
+			"Idempotency-Key", fmt.Sprintf("cluster-%03d", i))
+		require.Equal(t, http.StatusOK, st, "a replayed submission")
+		require.Equal(t, ids[i], cv.ID, "answers the stored case")
+	}
 }
 
 // approveFigures counts what the approvers saw.
