@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,7 +12,6 @@ import (
 	"github.com/assistflow/assistflow/store"
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/helmet"
-	"github.com/gofiber/fiber/v2/middleware/limiter"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"go.temporal.io/sdk/client"
 )
@@ -33,7 +31,8 @@ type Config struct {
 	Blobs Blobs
 	Log   *slog.Logger
 	Now   func() time.Time
-	// LoginLimit is how many logins one client address may try a minute.
+	// LoginLimit is how many sign-ins one client address may try a minute
+	// for one account, counted across every API process (in the database).
 	LoginLimit int
 	// MakerChecker turns publishing and activating a definition into a
 	// request that a second administrator approves before it takes effect.
@@ -96,21 +95,6 @@ func New(cfg Config) *Server {
 }
 
 func (s *Server) mount() {
-	// Sign-in attempts are limited per account and client address: an
-	// office behind one NAT is not locked out by one person's typos.
-	login := limiter.New(limiter.Config{Max: s.cfg.LoginLimit, Expiration: time.Minute,
-		KeyGenerator: func(c *fiber.Ctx) string {
-			var req loginRequest
-			if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
-				req.Username = c.FormValue("username")
-			} else {
-				_ = json.Unmarshal(c.Body(), &req)
-			}
-			return c.IP() + "|" + strings.ToLower(req.Username)
-		},
-		LimitReached: func(c *fiber.Ctx) error {
-			return newProblem(fiber.StatusTooManyRequests, "too many sign-in attempts; wait a minute")
-		}})
 	// Security headers on every answer; a panic in a handler becomes a 500
 	// problem instead of a dropped connection.
 	s.app.Use(recover.New(), helmet.New(helmet.Config{
@@ -120,13 +104,13 @@ func (s *Server) mount() {
 	for _, r := range s.routes {
 		handlers := []fiber.Handler{}
 		if r.path == "/api/v1/auth/login" {
-			handlers = append(handlers, login)
+			handlers = append(handlers, s.loginLimit)
 		}
 		handlers = append(handlers, s.guard(r.access)...)
 		handlers = append(handlers, r.handler)
 		s.app.Add(r.method, r.path, handlers...)
 	}
-	s.mountPages(login)
+	s.mountPages(s.loginLimit)
 	s.app.Use(func(c *fiber.Ctx) error {
 		// A person who mistyped a page address gets a page, not JSON.
 		if !strings.HasPrefix(c.Path(), "/api/") && strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {

@@ -88,6 +88,16 @@ func sqliteDSN(path string) string {
 // Dialect is the SQL flavour of the open database.
 func (s *Store) Dialect() migrations.Dialect { return s.dialect }
 
+// SetMaxConns caps the connections this process opens (by default 20 on
+// PostgreSQL, 4 on SQLite): with many processes on one PostgreSQL server,
+// processes × cap must stay under its max_connections.
+func (s *Store) SetMaxConns(n int) {
+	if db, err := s.db.DB(); err == nil && n > 0 {
+		db.SetMaxOpenConns(n)
+		db.SetMaxIdleConns(n)
+	}
+}
+
 // SQL exposes the underlying pool for migrations and benchmarks.
 func (s *Store) SQL() *sql.DB {
 	db, _ := s.db.DB()

@@ -22,8 +22,6 @@ import (
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/assistflow/assistflow/workflows"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
@@ -37,6 +35,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 	if err != nil {
 		return nil, err
 	}
+	st.SetMaxConns(cfg.DatabaseMaxConns)
 	if err := st.Migrate(ctx); err != nil {
 		_ = st.Close()
 		return nil, err
@@ -194,31 +193,12 @@ func devSecret(dataDir string) ([]byte, error) {
 
 // ensureSearchAttributes registers the custom search attributes the
 // workflows set, adding only the missing ones. On a cluster where the
-// worker may not administer the namespace, a failure is logged: an
-// operator can register them by hand (see README).
+// worker may not administer the namespace, a failure is only logged: an
+// operator runs `assistflow temporal setup` instead (see README).
 func ensureSearchAttributes(ctx context.Context, c client.Client, namespace string, log *slog.Logger) {
-	ops := c.OperatorService()
-	have, err := ops.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
-	if err != nil {
-		log.Warn("cannot list search attributes", "namespace", namespace, "error", err)
-		return
-	}
-	missing := map[string]enumspb.IndexedValueType{}
-	for name, typ := range workflows.SearchAttributes() {
-		if _, ok := have.GetCustomAttributes()[name]; !ok {
-			missing[name] = typ
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	_, err = ops.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace,
-		SearchAttributes: missing})
-	if err != nil {
+	if err := registerSearchAttributes(ctx, c, namespace, log); err != nil {
 		log.Warn("cannot register search attributes", "namespace", namespace, "error", err)
-		return
 	}
-	log.Info("search attributes registered", "count", len(missing))
 }
 
 // loadCalendar builds the working-day calendar with the regional overrides

@@ -25,9 +25,11 @@ func rootCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *cob
 		command(serveCommand, "serve", "Run the HTTP API against an external Temporal cluster",
 			config.FlagsCommon|config.FlagsHTTP|config.FlagsTemporal|config.FlagsOIDC, stdout, stderr, env),
 		command(workerCommand, "worker", "Run the Temporal workers (workflows and activities)",
-			config.FlagsCommon|config.FlagsTemporal, stdout, stderr, env),
+			config.FlagsCommon|config.FlagsTemporal|config.FlagsWorker, stdout, stderr, env),
 		migrateCommand(stdout, stderr, env),
 		auditCommand(stdout, stderr, env),
+		temporalCommand(stdout, stderr, env),
+		probeCommand(stdout),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				_, err := fmt.Fprintf(stdout, "assistflow %s\n", version)

@@ -80,12 +80,21 @@ func workerCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdo
 	}
 	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
 	ensureSearchAttributes(ctx, c, cfg.Temporal.Namespace, log)
-	w, _, err := startWorker(c, cfg, st, log)
+	w, running, err := startWorker(c, cfg, st, log)
 	if err != nil {
 		return err
 	}
-	stack.push("worker", func(context.Context) error { w.Stop(); return nil })
-	fmt.Fprintf(stdout, "assistflow worker ready  temporal=%s  task-queue=%s\n", cfg.Temporal.Address, cfg.Temporal.TaskQueue)
+	stack.push("worker", func(context.Context) error { running.Store(false); w.Stop(); return nil })
+	health := ""
+	if cfg.HealthAddr != "" {
+		srv, ln, err := healthServer(cfg.HealthAddr, checks(st, c, running), log)
+		if err != nil {
+			return err
+		}
+		stack.push("health", srv.Shutdown)
+		health = "  health=http://" + ln.Addr().String()
+	}
+	fmt.Fprintf(stdout, "assistflow worker ready  temporal=%s  task-queue=%s%s\n", cfg.Temporal.Address, cfg.Temporal.TaskQueue, health)
 	<-ctx.Done()
 	return nil
 }

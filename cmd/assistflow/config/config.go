@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -23,11 +24,17 @@ const EnvPrefix = "ASSISTFLOW_"
 // Config holds every setting of every subcommand; each subcommand binds the
 // flags it uses.
 type Config struct {
-	DataDir   string
-	HTTPAddr  string
-	Database  string // DSN; empty means <data-dir>/assistflow.db
-	LogFormat string // text | json
-	LogLevel  string // debug | info | warn | error
+	DataDir  string
+	HTTPAddr string
+	// HealthAddr is where a worker answers /healthz and /readyz for its
+	// orchestrator; the worker serves nothing else over HTTP.
+	HealthAddr string
+	Database   string // DSN; empty means <data-dir>/assistflow.db
+	// DatabaseMaxConns caps the process's database connections; 0 keeps
+	// the store's default (20 on PostgreSQL, 4 on SQLite).
+	DatabaseMaxConns int
+	LogFormat        string // text | json
+	LogLevel         string // debug | info | warn | error
 	// CalendarFile holds regional calendar overrides (JSON), e.g. a
 	// county's own festival: [{"Region":"430721","Holidays":["2026-03-03"]}].
 	CalendarFile string
@@ -93,18 +100,24 @@ func Default() Config {
 
 // Flag groups a subcommand can bind.
 const (
-	FlagsCommon   = 1 << iota // data dir, database, logging
-	FlagsHTTP                 // http addr, JWT
-	FlagsTemporal             // external Temporal connection
-	FlagsDev                  // embedded Temporal ports and retention
-	FlagsOIDC                 // external token issuer (serve)
+	FlagsCommon    = 1 << iota // data dir, database, logging
+	FlagsHTTP                  // http addr, JWT
+	FlagsTemporal              // external Temporal connection
+	FlagsDev                   // embedded Temporal ports and retention
+	FlagsOIDC                  // external token issuer (serve)
+	FlagsNamespace             // namespace retention (temporal setup)
+	FlagsWorker                // worker health listener
 )
+
+// AllFlags binds every group; EnvNames uses it.
+const AllFlags = FlagsCommon | FlagsHTTP | FlagsTemporal | FlagsDev | FlagsOIDC | FlagsNamespace | FlagsWorker
 
 // Bind registers the flags of the given groups on fs, writing into c.
 func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 	if groups&FlagsCommon != 0 {
 		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite files, keys and uploads")
 		fs.StringVar(&c.Database, "database", c.Database, "application database: a SQLite file path or a postgres:// DSN (default <data-dir>/assistflow.db)")
+		fs.IntVar(&c.DatabaseMaxConns, "database-max-conns", c.DatabaseMaxConns, "most database connections this process opens (0: 20 on PostgreSQL, 4 on SQLite)")
 		fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 		fs.StringVar(&c.CalendarFile, "calendar-file", c.CalendarFile, "JSON file of regional holiday and working-day overrides")
@@ -136,7 +149,12 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 	if groups&FlagsDev != 0 {
 		fs.IntVar(&c.Temporal.Port, "temporal-port", c.Temporal.Port, "embedded Temporal frontend port (0 picks a free port)")
 		fs.IntVar(&c.Temporal.UIPort, "ui-port", c.Temporal.UIPort, "Temporal Web UI port (0 disables the UI)")
-		fs.DurationVar(&c.Temporal.Retention, "retention", c.Temporal.Retention, "how long the embedded server keeps closed workflow histories")
+	}
+	if groups&FlagsWorker != 0 {
+		fs.StringVar(&c.HealthAddr, "health-addr", c.HealthAddr, "address of the worker's /healthz and /readyz (empty: none)")
+	}
+	if groups&(FlagsDev|FlagsNamespace) != 0 {
+		fs.DurationVar(&c.Temporal.Retention, "retention", c.Temporal.Retention, "how long Temporal keeps closed workflow histories of the namespace")
 	}
 }
 
@@ -161,6 +179,18 @@ func ApplyEnv(fs *pflag.FlagSet, lookup func(string) (string, bool)) error {
 	return nil
 }
 
+// EnvNames lists every environment variable the binary reads, sorted, so
+// deployment files can be checked against it.
+func EnvNames() []string {
+	c := Default()
+	fs := pflag.NewFlagSet("env", pflag.ContinueOnError)
+	c.Bind(fs, AllFlags)
+	var out []string
+	fs.VisitAll(func(f *pflag.Flag) { out = append(out, EnvName(f.Name)) })
+	sort.Strings(out)
+	return out
+}
+
 // EnvName is the environment variable of a flag.
 func EnvName(flag string) string {
 	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
@@ -181,6 +211,9 @@ func (c *Config) Validate() error {
 		if p < 0 || p > 65535 {
 			errs = append(errs, fmt.Sprintf("%s %d: want 0..65535", name, p))
 		}
+	}
+	if c.DatabaseMaxConns < 0 {
+		errs = append(errs, fmt.Sprintf("database-max-conns %d: want 0 or more", c.DatabaseMaxConns))
 	}
 	if (c.OIDC.Issuer == "") != (c.OIDC.JWKSURL == "") {
 		errs = append(errs, "oidc-issuer and oidc-jwks-url go together")

@@ -107,3 +107,14 @@ func TestStringMasksSecrets(t *testing.T) {
 	require.Contains(t, out, "app:")
 	require.Equal(t, "host=db user=app password=****** dbname=x", MaskDSN("host=db user=app password=pw dbname=x"))
 }
+
+// TestEnvNames: the list deployment files are checked against holds every
+// flag's variable and nothing else.
+func TestEnvNames(t *testing.T) {
+	names := EnvNames()
+	require.Contains(t, names, "ASSISTFLOW_DATABASE")
+	require.Contains(t, names, "ASSISTFLOW_TEMPORAL_API_KEY")
+	require.Contains(t, names, "ASSISTFLOW_RETENTION")
+	require.NotContains(t, names, "ASSISTFLOW_NO_SUCH_FLAG")
+	require.IsIncreasing(t, names)
+}
