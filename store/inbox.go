@@ -58,22 +58,9 @@ type InboxCounts struct {
 func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, int64, error) {
 	q.Limit = max(q.Limit, 1)
 	var ts []Task
-	for _, db := range s.inboxQueries(ctx, q, q.View) {
-		db = db.Where("tasks.id > ?", q.After)
-		if q.CaseID != 0 {
-			db = db.Where("tasks.case_id = ?", q.CaseID)
-		}
-		if q.Program != "" {
-			db = db.Where("tasks.program = ?", q.Program)
-		}
-		if q.Stage != "" {
-			db = db.Where("tasks.stage = ?", q.Stage)
-		}
-		if q.RegionPath != "" {
-			db = db.Where("tasks.region_path >= ? AND tasks.region_path < ?", q.RegionPath, q.RegionPath+"~")
-		}
+	for _, db := range s.inboxPage(s.db.WithContext(ctx), q) {
 		var part []Task
-		if err := db.Order("tasks.id").Limit(q.Limit + 1).Find(&part).Error; err != nil {
+		if err := db.Find(&part).Error; err != nil {
 			return nil, 0, translate(err)
 		}
 		ts = append(ts, part...)
@@ -87,6 +74,48 @@ func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, int64, error) 
 	return ts, next, nil
 }
 
+// Statement is one SQL statement with its arguments, as the driver gets it.
+type Statement struct {
+	SQL  string
+	Vars []any
+}
+
+// InboxStatements returns the statements Inbox sends for q, built by the
+// same code without running them, so a benchmark can time exactly that SQL
+// through database/sql and see what the layers above it cost.
+func (s *Store) InboxStatements(ctx context.Context, q InboxQuery) []Statement {
+	q.Limit = max(q.Limit, 1)
+	var out []Statement
+	for _, db := range s.inboxPage(s.db.Session(&gorm.Session{DryRun: true, Context: ctx}), q) {
+		var part []Task
+		stmt := db.Find(&part).Statement
+		out = append(out, Statement{SQL: stmt.SQL.String(), Vars: stmt.Vars})
+	}
+	return out
+}
+
+// inboxPage is the queries of one page of Inbox, on base.
+func (s *Store) inboxPage(base *gorm.DB, q InboxQuery) []*gorm.DB {
+	qs := s.inboxQueries(base, q, q.View)
+	for i, db := range qs {
+		db = db.Where("tasks.id > ?", q.After)
+		if q.CaseID != 0 {
+			db = db.Where("tasks.case_id = ?", q.CaseID)
+		}
+		if q.Program != "" {
+			db = db.Where("tasks.program = ?", q.Program)
+		}
+		if q.Stage != "" {
+			db = db.Where("tasks.stage = ?", q.Stage)
+		}
+		if q.RegionPath != "" {
+			db = db.Where("tasks.region_path >= ? AND tasks.region_path < ?", q.RegionPath, q.RegionPath+"~")
+		}
+		qs[i] = db.Order("tasks.id").Limit(q.Limit + 1)
+	}
+	return qs
+}
+
 // InboxCounts returns the tab counts for a user.
 func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, error) {
 	var c InboxCounts
@@ -94,7 +123,7 @@ func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, err
 		view string
 		dst  *int64
 	}{{ViewMine, &c.Mine}, {ViewClaimable, &c.Claimable}, {ViewDueSoon, &c.DueSoon}, {ViewOverdue, &c.Overdue}} {
-		for _, db := range s.inboxQueries(ctx, q, v.view) {
+		for _, db := range s.inboxQueries(s.db.WithContext(ctx), q, v.view) {
 			var n int64
 			if err := db.Count(&n).Error; err != nil {
 				return c, translate(err)
@@ -110,9 +139,9 @@ func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, err
 // official (never claimable: their holder has them). Each query is one
 // index range scan; an OR across unrelated indexes would make SQLite walk
 // every open task.
-func (s *Store) inboxQueries(ctx context.Context, q InboxQuery, view string) []*gorm.DB {
+func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.DB {
 	open := func() *gorm.DB {
-		db := s.db.WithContext(ctx).Model(&Task{}).Where("tasks.status = ?", TaskOpen)
+		db := base.Model(&Task{}).Where("tasks.status = ?", TaskOpen)
 		switch view {
 		case ViewDueSoon:
 			db = db.Where("tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?",

@@ -27,6 +27,7 @@ func rootCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *cob
 		command(workerCommand, "worker", "Run the Temporal workers (workflows and activities)",
 			config.FlagsCommon|config.FlagsTemporal, stdout, stderr, env),
 		migrateCommand(stdout, stderr, env),
+		benchCommand(stdout, stderr, env),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				_, err := fmt.Fprintf(stdout, "assistflow %s\n", version)

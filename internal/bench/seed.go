@@ -1,0 +1,115 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// bulk inserts many rows per statement inside one transaction: row by row,
+// a million tasks would take longer than the whole bench may.
+type bulk struct {
+	tx *sql.Tx
+	pg bool // $n placeholders instead of ?
+}
+
+// maxParams stays under SQLite's limit of bound parameters per statement.
+const maxParams = 30000
+
+// insert writes rows into table, as many per statement as fit.
+func (b bulk) insert(ctx context.Context, table string, cols []string, rows [][]any) error {
+	per := maxParams / len(cols)
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		args := make([]any, 0, n*len(cols))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		if _, err := b.tx.ExecContext(ctx, b.statement(table, cols, n), args...); err != nil {
+			return fmt.Errorf("insert into %s: %w", table, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func (b bulk) statement(table string, cols []string, rows int) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+	p := 0
+	for r := range rows {
+		if r > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			p++
+			if b.pg {
+				fmt.Fprintf(&sb, "$%d", p)
+			} else {
+				sb.WriteByte('?')
+			}
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
+}
+
+// region is one node of the bench's region tree.
+type region struct {
+	code, path string
+	parent     *region
+}
+
+// tree is a province-sized tree under the demo city: villages spread 100
+// to a township and townships 10 to a county, as the rbac benchmark does.
+type tree struct {
+	counties, townships, villages []*region
+}
+
+// benchCity is the demo city the bench counties hang under.
+const (
+	benchCity     = "430700"
+	benchCityPath = "430000/430700/"
+)
+
+func buildTree(villages int) tree {
+	var t tree
+	for v := range villages {
+		if v%1000 == 0 {
+			code := fmt.Sprintf("43%04d", 9000+v/1000)
+			t.counties = append(t.counties, &region{code: code, path: benchCityPath + code + "/"})
+		}
+		county := t.counties[len(t.counties)-1]
+		if v%100 == 0 {
+			code := fmt.Sprintf("%s%03d", county.code, 100+v/100%10)
+			t.townships = append(t.townships, &region{code: code, path: county.path + code + "/", parent: county})
+		}
+		town := t.townships[len(t.townships)-1]
+		code := fmt.Sprintf("%s%03d", town.code, 200+v%100)
+		t.villages = append(t.villages, &region{code: code, path: town.path + code + "/", parent: town})
+	}
+	return t
+}
+
+// insertTree stores the tree's regions.
+func insertTree(ctx context.Context, b bulk, t tree) error {
+	var rows [][]any
+	add := func(level string, rs []*region) {
+		for _, r := range rs {
+			parent := benchCity
+			if r.parent != nil {
+				parent = r.parent.code
+			}
+			rows = append(rows, []any{r.code, r.code, level, parent, r.path})
+		}
+	}
+	add("county", t.counties)
+	add("township", t.townships)
+	add("village", t.villages)
+	return b.insert(ctx, "regions", []string{"code", "name", "level", "parent_code", "path"}, rows)
+}
