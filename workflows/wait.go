@@ -129,7 +129,7 @@ func (r *approval) project(ctx workflow.Context) error {
 	if err := workflow.UpsertTypedSearchAttributes(ctx, SACaseStatus.ValueSet(r.st.Status)); err != nil {
 		return err
 	}
-	return workflow.ExecuteActivity(ctx, a.Project, in).Get(ctx, nil)
+	return r.write(ctx, a.Project, in).Get(ctx, nil)
 }
 
 // expectedDecision is the case deadline moved by the time the SLA clock
@@ -178,7 +178,7 @@ func (r *approval) record(ctx workflow.Context, stage, action string, actor *int
 	if action == "rejected" {
 		in.ReasonCode, in.Comment = comment, ""
 	}
-	return workflow.ExecuteActivity(ctx, a.RecordEvent, in).Get(ctx, nil)
+	return r.write(ctx, a.RecordEvent, in).Get(ctx, nil)
 }
 
 func (r *approval) history(ctx workflow.Context, stage, action string, actor int64, role string) {
