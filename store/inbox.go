@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -111,7 +112,11 @@ func (s *Store) inboxPage(base *gorm.DB, q InboxQuery) []*gorm.DB {
 		if q.RegionPath != "" {
 			db = db.Where("tasks.region_path >= ? AND tasks.region_path < ?", q.RegionPath, q.RegionPath+"~")
 		}
-		qs[i] = db.Order("tasks.id").Limit(q.Limit + 1)
+		order := "tasks.id"
+		if _, ok := db.Get(rangeScan); ok {
+			order = "tasks.id + 0"
+		}
+		qs[i] = db.Order(order).Limit(q.Limit + 1)
 	}
 	return qs
 }
@@ -158,8 +163,69 @@ func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.D
 	if len(q.Scopes) == 0 {
 		return out
 	}
+	for _, vis := range s.visibility(q.Scopes) {
+		// Excluding delegated tasks here keeps the queries disjoint.
+		db := open().Where(vis).Where("(tasks.delegate_id IS NULL OR tasks.delegate_id <> ? OR tasks.delegate_until <= ?)", q.UserID, q.Now)
+		if _, ok := vis.Get(rangeScan); ok {
+			db = db.Set(rangeScan, true)
+		}
+		switch view {
+		case ViewMine:
+			db = db.Where("tasks.assignee_id = ?", q.UserID)
+		case ViewClaimable:
+			// COALESCE keeps the planner on tasks_inbox; "IS NULL" lures it to tasks_assignee.
+			db = db.Where("COALESCE(tasks.assignee_id, 0) = 0")
+		}
+		out = append(out, db)
+	}
+	return out
+}
+
+// visibility splits what the scopes let a user see into disjoint
+// conditions. A county official's tasks all sit at the county's own path:
+// "region_path = ?" lets tasks_inbox hand them over in id order, and the
+// page stops after Limit rows, where a range over the subtree made the
+// database fetch and sort every one of them (tens of thousands at a
+// million open tasks; see docs/benchmarks.md). So each distinct (role,
+// region) is one equality query, and the tasks below those regions are
+// one range query excluding them. A reader's scope (empty role) keeps the
+// single range query: it overlaps the others.
+func (s *Store) visibility(scopes []Scope) []*gorm.DB {
+	var ranges []string
+	var rangeArgs, exactArgs []any
+	for _, sc := range scopes {
+		if sc.Role == "" {
+			return []*gorm.DB{s.subtree(scopes)}
+		}
+	}
+	seen := map[Scope]bool{}
+	var out []*gorm.DB
+	for _, sc := range scopes {
+		if seen[sc] {
+			continue
+		}
+		seen[sc] = true
+		out = append(out, s.db.Where("tasks.role = ? AND tasks.region_path = ?", sc.Role, sc.RegionPath))
+		ranges = append(ranges, "(tasks.role = ? AND tasks.region_path > ? AND tasks.region_path < ?)")
+		rangeArgs = append(rangeArgs, sc.Role, sc.RegionPath, sc.RegionPath+"~")
+		exactArgs = append(exactArgs, sc.Role, sc.RegionPath)
+	}
+	exact := strings.Repeat("(tasks.role = ? AND tasks.region_path = ?) OR ", len(seen))
+	below := "(" + strings.Join(ranges, " OR ") + ") AND NOT (" + strings.TrimSuffix(exact, " OR ") + ")"
+	return append(out, s.db.Where(below, append(rangeArgs, exactArgs...)...).Set(rangeScan, true))
+}
+
+// rangeScan marks the query over the tasks below the user's regions: it is
+// almost always empty, and sorted by a plain "tasks.id" PostgreSQL walks
+// the primary key hoping to fill the page early and reads every open task
+// before it gives up. "tasks.id + 0" makes both databases read the
+// (short) range of tasks_inbox and sort it.
+const rangeScan = "assistflow:inbox_range"
+
+// subtree is every task of the scopes' regions, for the scopes' roles.
+func (s *Store) subtree(scopes []Scope) *gorm.DB {
 	var vis *gorm.DB
-	for i, sc := range q.Scopes {
+	for i, sc := range scopes {
 		cond := s.db.Where("tasks.role = ? AND tasks.region_path >= ? AND tasks.region_path < ?",
 			sc.Role, sc.RegionPath, sc.RegionPath+"~")
 		if sc.Role == "" { // a reader (auditor): every task of the region
@@ -171,16 +237,7 @@ func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.D
 			vis = vis.Or(cond)
 		}
 	}
-	// Excluding delegated tasks here keeps the two queries disjoint.
-	db := open().Where(vis).Where("(tasks.delegate_id IS NULL OR tasks.delegate_id <> ? OR tasks.delegate_until <= ?)", q.UserID, q.Now)
-	switch view {
-	case ViewMine:
-		db = db.Where("tasks.assignee_id = ?", q.UserID)
-	case ViewClaimable:
-		// COALESCE keeps the planner on tasks_inbox; "IS NULL" lures it to tasks_assignee.
-		db = db.Where("COALESCE(tasks.assignee_id, 0) = 0")
-	}
-	return append(out, db)
+	return vis
 }
 
 // Visible reports whether a task lies in one of the scopes.
