@@ -120,7 +120,10 @@ func runBenchPart(ctx context.Context, part string, o benchOptions, dir string, 
 			rep.Startup, err = bench.RunStartup(ctx, exe, dir, 5*time.Second)
 		}
 	case "e2e":
-		rep.E2E, err = benchE2E(ctx, o, dir, quiet)
+		if rep.E2E, err = benchE2E(ctx, o, dir, quiet); err == nil {
+			log.Info("end to end measured", "platform_cases_per_sec", rep.E2E.Platform.CasesPerSec,
+				"baseline_cases_per_sec", rep.E2E.Baseline.CasesPerSec, "ratio", rep.E2E.Ratio)
+		}
 	case "authz":
 		rep.Authz, err = bench.RunAuthz(ctx, dir, o.grants, 20_000, quiet)
 	case "inbox":

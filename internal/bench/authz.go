@@ -89,7 +89,7 @@ func seedGrants(ctx context.Context, st *store.Store, t tree) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback() }()
-	b := bulk{tx: tx}
+	b := bulk{q: tx}
 	if err := insertTree(ctx, b, t); err != nil {
 		return err
 	}

@@ -5,28 +5,54 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // bulk inserts many rows per statement inside one transaction: row by row,
 // a million tasks would take longer than the whole bench may.
 type bulk struct {
-	tx *sql.Tx
-	pg bool // $n placeholders instead of ?
+	q  querier // the transaction (SQLite) or the connection holding it (PostgreSQL)
+	pg bool    // $n placeholders, and COPY for large inserts
+	// conn is the PostgreSQL connection, for COPY inside its transaction.
+	conn *sql.Conn
 }
 
-// maxParams bounds the parameters of one statement. The pure-Go SQLite
+// querier is what *sql.Tx and *sql.Conn share.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
+}
+
+// maxParams bounds the parameters of one SQLite statement. The pure-Go
 // driver binds in time quadratic in their number (a profile of the seeding
 // showed 70% of it in conn.bind at 30,000), so SQLite gets small
-// statements, prepared once and reused; pgx takes large ones.
-func (b bulk) maxParams() int {
-	if b.pg {
-		return 30000
-	}
-	return 700
+// statements, prepared once and reused.
+func (b bulk) maxParams() int { return 140 }
+
+// copy loads rows with PostgreSQL's COPY, on the connection that holds the
+// transaction.
+func (b bulk) copy(ctx context.Context, table string, cols []string, rows [][]any) error {
+	return b.conn.Raw(func(dc any) error {
+		pc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("copy into %s: not a pgx connection", table)
+		}
+		_, err := pc.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		if err != nil {
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+		return nil
+	})
 }
 
 // insert writes rows into table, as many per statement as fit.
 func (b bulk) insert(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if b.pg {
+		return b.copy(ctx, table, cols, rows)
+	}
 	per := b.maxParams() / len(cols)
 	prepared := map[int]*sql.Stmt{}
 	defer func() {
@@ -43,7 +69,7 @@ func (b bulk) insert(ctx context.Context, table string, cols []string, rows [][]
 		st, ok := prepared[n]
 		if !ok {
 			var err error
-			if st, err = b.tx.PrepareContext(ctx, b.statement(table, cols, n)); err != nil {
+			if st, err = b.q.PrepareContext(ctx, b.statement(table, cols, n)); err != nil {
 				return fmt.Errorf("insert into %s: %w", table, err)
 			}
 			prepared[n] = st
