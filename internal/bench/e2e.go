@@ -84,7 +84,8 @@ func RunE2E(ctx context.Context, cfg E2EConfig) (*E2EResult, error) {
 	if err := publishThreeReviews(ctx, cfg.Store); err != nil {
 		return nil, err
 	}
-	p := &platform{base: cfg.APIURL, http: newHTTP(cfg.Approvers), run: time.Now().UnixNano()}
+	p := &platform{base: cfg.APIURL, http: newHTTP(cfg.Approvers), run: time.Now().UnixNano(),
+		desks: make(chan *desk, cfg.Approvers)}
 	b, err := startBaseline(cfg.Temporal)
 	if err != nil {
 		return nil, err
