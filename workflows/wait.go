@@ -126,8 +126,10 @@ func (r *approval) project(ctx workflow.Context) error {
 	}
 	in := activities.ProjectInput{CaseID: r.in.CaseID, Seq: r.seq, Status: r.st.Status, CurrentStages: stages,
 		ExpectedDecisionAt: r.expectedDecision(), DefinitionVersion: r.in.Definition.Version}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, SACaseStatus.ValueSet(r.st.Status)); err != nil {
-		return err
+	if r.statusChanged(ctx) {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, SACaseStatus.ValueSet(r.st.Status)); err != nil {
+			return err
+		}
 	}
 	return r.write(ctx, a.Project, in).Get(ctx, nil)
 }
