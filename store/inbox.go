@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -58,22 +59,9 @@ type InboxCounts struct {
 func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, int64, error) {
 	q.Limit = max(q.Limit, 1)
 	var ts []Task
-	for _, db := range s.inboxQueries(ctx, q, q.View) {
-		db = db.Where("tasks.id > ?", q.After)
-		if q.CaseID != 0 {
-			db = db.Where("tasks.case_id = ?", q.CaseID)
-		}
-		if q.Program != "" {
-			db = db.Where("tasks.program = ?", q.Program)
-		}
-		if q.Stage != "" {
-			db = db.Where("tasks.stage = ?", q.Stage)
-		}
-		if q.RegionPath != "" {
-			db = db.Where("tasks.region_path >= ? AND tasks.region_path < ?", q.RegionPath, q.RegionPath+"~")
-		}
+	for _, db := range s.inboxPage(s.db.WithContext(ctx), q) {
 		var part []Task
-		if err := db.Order("tasks.id").Limit(q.Limit + 1).Find(&part).Error; err != nil {
+		if err := db.Find(&part).Error; err != nil {
 			return nil, 0, translate(err)
 		}
 		ts = append(ts, part...)
@@ -87,6 +75,52 @@ func (s *Store) Inbox(ctx context.Context, q InboxQuery) ([]Task, int64, error) 
 	return ts, next, nil
 }
 
+// Statement is one SQL statement with its arguments, as the driver gets it.
+type Statement struct {
+	SQL  string
+	Vars []any
+}
+
+// InboxStatements returns the statements Inbox sends for q, built by the
+// same code without running them, so a benchmark can time exactly that SQL
+// through database/sql and see what the layers above it cost.
+func (s *Store) InboxStatements(ctx context.Context, q InboxQuery) []Statement {
+	q.Limit = max(q.Limit, 1)
+	var out []Statement
+	for _, db := range s.inboxPage(s.db.Session(&gorm.Session{DryRun: true, Context: ctx}), q) {
+		var part []Task
+		stmt := db.Find(&part).Statement
+		out = append(out, Statement{SQL: stmt.SQL.String(), Vars: stmt.Vars})
+	}
+	return out
+}
+
+// inboxPage is the queries of one page of Inbox, on base.
+func (s *Store) inboxPage(base *gorm.DB, q InboxQuery) []*gorm.DB {
+	qs := s.inboxQueries(base, q, q.View)
+	for i, db := range qs {
+		db = db.Where("tasks.id > ?", q.After)
+		if q.CaseID != 0 {
+			db = db.Where("tasks.case_id = ?", q.CaseID)
+		}
+		if q.Program != "" {
+			db = db.Where("tasks.program = ?", q.Program)
+		}
+		if q.Stage != "" {
+			db = db.Where("tasks.stage = ?", q.Stage)
+		}
+		if q.RegionPath != "" {
+			db = db.Where("tasks.region_path >= ? AND tasks.region_path < ?", q.RegionPath, q.RegionPath+"~")
+		}
+		order := "tasks.id"
+		if _, ok := db.Get(rangeScan); ok {
+			order = "tasks.id + 0"
+		}
+		qs[i] = db.Order(order).Limit(q.Limit + 1)
+	}
+	return qs
+}
+
 // InboxCounts returns the tab counts for a user.
 func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, error) {
 	var c InboxCounts
@@ -94,7 +128,7 @@ func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, err
 		view string
 		dst  *int64
 	}{{ViewMine, &c.Mine}, {ViewClaimable, &c.Claimable}, {ViewDueSoon, &c.DueSoon}, {ViewOverdue, &c.Overdue}} {
-		for _, db := range s.inboxQueries(ctx, q, v.view) {
+		for _, db := range s.inboxQueries(s.db.WithContext(ctx), q, v.view) {
 			var n int64
 			if err := db.Count(&n).Error; err != nil {
 				return c, translate(err)
@@ -110,9 +144,9 @@ func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, err
 // official (never claimable: their holder has them). Each query is one
 // index range scan; an OR across unrelated indexes would make SQLite walk
 // every open task.
-func (s *Store) inboxQueries(ctx context.Context, q InboxQuery, view string) []*gorm.DB {
+func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.DB {
 	open := func() *gorm.DB {
-		db := s.db.WithContext(ctx).Model(&Task{}).Where("tasks.status = ?", TaskOpen)
+		db := base.Model(&Task{}).Where("tasks.status = ?", TaskOpen)
 		switch view {
 		case ViewDueSoon:
 			db = db.Where("tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?",
@@ -129,8 +163,69 @@ func (s *Store) inboxQueries(ctx context.Context, q InboxQuery, view string) []*
 	if len(q.Scopes) == 0 {
 		return out
 	}
+	for _, vis := range s.visibility(q.Scopes) {
+		// Excluding delegated tasks here keeps the queries disjoint.
+		db := open().Where(vis).Where("(tasks.delegate_id IS NULL OR tasks.delegate_id <> ? OR tasks.delegate_until <= ?)", q.UserID, q.Now)
+		if _, ok := vis.Get(rangeScan); ok {
+			db = db.Set(rangeScan, true)
+		}
+		switch view {
+		case ViewMine:
+			db = db.Where("tasks.assignee_id = ?", q.UserID)
+		case ViewClaimable:
+			// COALESCE keeps the planner on tasks_inbox; "IS NULL" lures it to tasks_assignee.
+			db = db.Where("COALESCE(tasks.assignee_id, 0) = 0")
+		}
+		out = append(out, db)
+	}
+	return out
+}
+
+// visibility splits what the scopes let a user see into disjoint
+// conditions. A county official's tasks all sit at the county's own path:
+// "region_path = ?" lets tasks_inbox hand them over in id order, and the
+// page stops after Limit rows, where a range over the subtree made the
+// database fetch and sort every one of them (tens of thousands at a
+// million open tasks; see docs/benchmarks.md). So each distinct (role,
+// region) is one equality query, and the tasks below those regions are
+// one range query excluding them. A reader's scope (empty role) keeps the
+// single range query: it overlaps the others.
+func (s *Store) visibility(scopes []Scope) []*gorm.DB {
+	var ranges []string
+	var rangeArgs, exactArgs []any
+	for _, sc := range scopes {
+		if sc.Role == "" {
+			return []*gorm.DB{s.subtree(scopes)}
+		}
+	}
+	seen := map[Scope]bool{}
+	var out []*gorm.DB
+	for _, sc := range scopes {
+		if seen[sc] {
+			continue
+		}
+		seen[sc] = true
+		out = append(out, s.db.Where("tasks.role = ? AND tasks.region_path = ?", sc.Role, sc.RegionPath))
+		ranges = append(ranges, "(tasks.role = ? AND tasks.region_path > ? AND tasks.region_path < ?)")
+		rangeArgs = append(rangeArgs, sc.Role, sc.RegionPath, sc.RegionPath+"~")
+		exactArgs = append(exactArgs, sc.Role, sc.RegionPath)
+	}
+	exact := strings.Repeat("(tasks.role = ? AND tasks.region_path = ?) OR ", len(seen))
+	below := "(" + strings.Join(ranges, " OR ") + ") AND NOT (" + strings.TrimSuffix(exact, " OR ") + ")"
+	return append(out, s.db.Where(below, append(rangeArgs, exactArgs...)...).Set(rangeScan, true))
+}
+
+// rangeScan marks the query over the tasks below the user's regions: it is
+// almost always empty, and sorted by a plain "tasks.id" PostgreSQL walks
+// the primary key hoping to fill the page early and reads every open task
+// before it gives up. "tasks.id + 0" makes both databases read the
+// (short) range of tasks_inbox and sort it.
+const rangeScan = "assistflow:inbox_range"
+
+// subtree is every task of the scopes' regions, for the scopes' roles.
+func (s *Store) subtree(scopes []Scope) *gorm.DB {
 	var vis *gorm.DB
-	for i, sc := range q.Scopes {
+	for i, sc := range scopes {
 		cond := s.db.Where("tasks.role = ? AND tasks.region_path >= ? AND tasks.region_path < ?",
 			sc.Role, sc.RegionPath, sc.RegionPath+"~")
 		if sc.Role == "" { // a reader (auditor): every task of the region
@@ -142,16 +237,7 @@ func (s *Store) inboxQueries(ctx context.Context, q InboxQuery, view string) []*
 			vis = vis.Or(cond)
 		}
 	}
-	// Excluding delegated tasks here keeps the two queries disjoint.
-	db := open().Where(vis).Where("(tasks.delegate_id IS NULL OR tasks.delegate_id <> ? OR tasks.delegate_until <= ?)", q.UserID, q.Now)
-	switch view {
-	case ViewMine:
-		db = db.Where("tasks.assignee_id = ?", q.UserID)
-	case ViewClaimable:
-		// COALESCE keeps the planner on tasks_inbox; "IS NULL" lures it to tasks_assignee.
-		db = db.Where("COALESCE(tasks.assignee_id, 0) = 0")
-	}
-	return append(out, db)
+	return vis
 }
 
 // Visible reports whether a task lies in one of the scopes.

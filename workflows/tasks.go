@@ -41,7 +41,7 @@ func (r *approval) openTask(ctx workflow.Context, st, spec process.Stage, branch
 	// Known before the row exists: a decision naming the key is accepted
 	// even if it overtakes the activity's answer.
 	r.st.Tasks = append(r.st.Tasks, t)
-	if err := workflow.ExecuteActivity(ctx, a.OpenTask, in).Get(ctx, &t.ID); err != nil {
+	if err := r.write(ctx, a.OpenTask, in).Get(ctx, &t.ID); err != nil {
 		return nil, err
 	}
 	r.history(ctx, st.ID, "opened", 0, spec.Role)
@@ -51,7 +51,7 @@ func (r *approval) openTask(ctx workflow.Context, st, spec process.Stage, branch
 // closeTask writes an accepted decision to the inbox and timeline.
 func (r *approval) closeTask(ctx workflow.Context, t *TaskState) error {
 	d := t.Decision
-	err := workflow.ExecuteActivity(ctx, a.CloseTask, activities.CloseTaskInput{TaskID: t.ID, Action: d.Action,
+	err := r.write(ctx, a.CloseTask, activities.CloseTaskInput{TaskID: t.ID, Action: d.Action,
 		ReasonCode: d.ReasonCode, Comment: d.Comment, ActorID: d.ActorID, ActorRole: d.ActorRole,
 		OnBehalfOf: d.OnBehalfOf, At: d.At}).Get(ctx, nil)
 	if err != nil {

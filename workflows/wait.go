@@ -126,10 +126,12 @@ func (r *approval) project(ctx workflow.Context) error {
 	}
 	in := activities.ProjectInput{CaseID: r.in.CaseID, Seq: r.seq, Status: r.st.Status, CurrentStages: stages,
 		ExpectedDecisionAt: r.expectedDecision(), DefinitionVersion: r.in.Definition.Version}
-	if err := workflow.UpsertTypedSearchAttributes(ctx, SACaseStatus.ValueSet(r.st.Status)); err != nil {
-		return err
+	if r.statusChanged(ctx) {
+		if err := workflow.UpsertTypedSearchAttributes(ctx, SACaseStatus.ValueSet(r.st.Status)); err != nil {
+			return err
+		}
 	}
-	return workflow.ExecuteActivity(ctx, a.Project, in).Get(ctx, nil)
+	return r.write(ctx, a.Project, in).Get(ctx, nil)
 }
 
 // expectedDecision is the case deadline moved by the time the SLA clock
@@ -178,7 +180,7 @@ func (r *approval) record(ctx workflow.Context, stage, action string, actor *int
 	if action == "rejected" {
 		in.ReasonCode, in.Comment = comment, ""
 	}
-	return workflow.ExecuteActivity(ctx, a.RecordEvent, in).Get(ctx, nil)
+	return r.write(ctx, a.RecordEvent, in).Get(ctx, nil)
 }
 
 func (r *approval) history(ctx workflow.Context, stage, action string, actor int64, role string) {

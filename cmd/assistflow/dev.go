@@ -16,6 +16,7 @@ import (
 	"github.com/assistflow/assistflow/store"
 	"github.com/assistflow/assistflow/workflows"
 	"github.com/spf13/cobra"
+	"go.temporal.io/sdk/client"
 )
 
 // devCommand runs the whole product in one process and stops it in order
@@ -23,72 +24,102 @@ import (
 // ctx ends.
 func devCommand(cmd *cobra.Command, cfg config.Config, log *slog.Logger, stdout io.Writer) error {
 	ctx := cmd.Context()
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return fmt.Errorf("create data dir: %w", err)
+	d, err := startDevStack(ctx, cfg, log)
+	if d != nil {
+		defer d.stop.run(log)
 	}
-	dataDir, _ := filepath.Abs(cfg.DataDir)
-	var stack shutdownStack
-	defer stack.run(log)
-
-	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	stack.push("database", func(context.Context) error { return st.Close() })
+	printReady(stdout, d.apiURL, d.temporal, d.dataDir)
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down")
+		return nil
+	case err := <-d.errc:
+		return fmt.Errorf("http server: %w", err)
+	}
+}
+
+// devStack is a running `dev`: what the bench drives, and what devCommand
+// waits on. stop undoes whatever started, also after a failed start.
+type devStack struct {
+	store    *store.Store
+	temporal *devserver.Server
+	client   client.Client
+	apiURL   string
+	dataDir  string
+	errc     chan error
+	stop     shutdownStack
+}
+
+// startDevStack starts database, embedded Temporal, worker and HTTP API in
+// that order. The returned stack is non-nil whenever something started.
+func startDevStack(ctx context.Context, cfg config.Config, log *slog.Logger) (*devStack, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	d := &devStack{errc: make(chan error, 1)}
+	d.dataDir, _ = filepath.Abs(cfg.DataDir)
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return d, err
+	}
+	d.store = st
+	d.stop.push("database", func(context.Context) error { return st.Close() })
 
 	temporal, err := devserver.Start(ctx, devserver.Options{DatabaseFile: cfg.TemporalDBFile(), Port: cfg.Temporal.Port,
 		UIPort: cfg.Temporal.UIPort, Namespace: cfg.Temporal.Namespace, Retention: cfg.Temporal.Retention,
 		SearchAttributes: workflows.SearchAttributes(), Logger: log})
 	if err != nil {
-		return err
+		return d, err
 	}
-	stack.push("temporal", func(context.Context) error { temporal.Stop(); return nil })
+	d.temporal = temporal
+	d.stop.push("temporal", func(context.Context) error { temporal.Stop(); return nil })
 	if seeded, err := st.SeedDemo(ctx); err != nil {
-		return fmt.Errorf("seed demo data: %w", err)
+		return d, fmt.Errorf("seed demo data: %w", err)
 	} else if seeded {
 		log.Info("demo data seeded", "users", len(store.DemoUsers), "regions", len(store.DemoRegions))
 	}
 
 	c, err := dialTemporal(ctx, cfg, temporal.FrontendAddress(), log)
 	if err != nil {
-		return err
+		return d, err
 	}
-	stack.push("temporal client", func(context.Context) error { c.Close(); return nil })
+	d.client = c
+	d.stop.push("temporal client", func(context.Context) error { c.Close(); return nil })
 	ensureSearchAttributes(ctx, c, cfg.Temporal.Namespace, log)
-	w, running, err := startWorker(c, cfg, st, log)
+	return d, d.serve(ctx, cfg, log)
+}
+
+// serve starts the worker and the HTTP API on a running engine.
+func (d *devStack) serve(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	w, running, err := startWorker(d.client, cfg, d.store, log)
 	if err != nil {
 		return err
 	}
-	stack.push("worker", func(context.Context) error { running.Store(false); w.Stop(); return nil })
+	d.stop.push("worker", func(context.Context) error { running.Store(false); w.Stop(); return nil })
 
 	secret, err := devSecret(cfg.DataDir)
 	if err != nil {
 		return err
 	}
-	az, err := authorizer(ctx, st, log)
+	az, err := authorizer(ctx, d.store, log)
 	if err != nil {
 		return err
 	}
-	srv := api.New(api.Config{Authz: az, Store: st, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue,
-		JWTSecret: secret, JWTTTL: cfg.JWT.TTL, Checks: checks(st, c, running), Log: log,
+	srv := api.New(api.Config{Authz: az, Store: d.store, Temporal: d.client, TaskQueue: cfg.Temporal.TaskQueue,
+		JWTSecret: secret, JWTTTL: cfg.JWT.TTL, Checks: checks(d.store, d.client, running), Log: log,
 		Blobs: store.DiskBlobs{Dir: filepath.Join(cfg.DataDir, "blobs")}, SecureCookies: cfg.SecureCookies, MakerChecker: cfg.MakerChecker})
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	stack.push("http", srv.Shutdown)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	d.stop.push("http", srv.Shutdown)
+	go func() { d.errc <- srv.Serve(ln) }()
 	go srv.ReconcileLoop(ctx, reconcileEvery)
-
-	printReady(stdout, "http://"+ln.Addr().String(), temporal, dataDir)
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down")
-		return nil
-	case err := <-errc:
-		return fmt.Errorf("http server: %w", err)
-	}
+	d.apiURL = "http://" + ln.Addr().String()
+	return nil
 }
 
 func printReady(w io.Writer, apiURL string, t *devserver.Server, dataDir string) {

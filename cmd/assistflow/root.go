@@ -30,6 +30,7 @@ func rootCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *cob
 		auditCommand(stdout, stderr, env),
 		temporalCommand(stdout, stderr, env),
 		probeCommand(stdout),
+		benchCommand(stdout, stderr, env),
 		&cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
 				_, err := fmt.Fprintf(stdout, "assistflow %s\n", version)

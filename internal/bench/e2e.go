@@ -1,0 +1,148 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/assistflow/assistflow/process"
+	"github.com/assistflow/assistflow/store"
+	"go.temporal.io/sdk/client"
+)
+
+// E2EConfig says where the dev stack runs and how hard to drive it.
+type E2EConfig struct {
+	APIURL    string
+	Temporal  client.Client
+	Store     *store.Store
+	Cases     int
+	Approvers int
+}
+
+// Throughput is one side of the end-to-end comparison.
+type Throughput struct {
+	Seconds     float64 `json:"seconds"`
+	CasesPerSec float64 `json:"cases_per_sec"`
+	// Decision is the latency of one decision: the HTTP call on the
+	// platform, the Update round trip on the baseline.
+	Decision Latency `json:"decision"`
+}
+
+// E2EResult compares the platform with bare Temporal in the same run.
+type E2EResult struct {
+	Cases     int        `json:"cases"`
+	Approvers int        `json:"approvers"`
+	Reviews   int        `json:"reviews"`
+	Platform  Throughput `json:"platform"`
+	Baseline  Throughput `json:"baseline"`
+	// Ratio is platform cases/s over baseline cases/s (the goal is ≥ 0.8).
+	Ratio float64 `json:"ratio"`
+}
+
+// benchProgram's chain is replaced, in the bench county only, by three
+// reviews village → township → county without notice.
+const (
+	benchProgram = "linshi"
+	benchKey     = "linshi-urgent"
+)
+
+// reviewers are the demo users deciding the three stages, in order.
+var reviewers = []string{"village_officer", "township_approver", "county_approver"}
+
+// ThreeReviews is the chain the end-to-end bench runs.
+func ThreeReviews() process.Definition {
+	review := func(id, role, level, zh, en string) process.Stage {
+		return process.Stage{ID: id, Kind: process.KindReview, Role: role, Level: level,
+			Name: process.Text{Zh: zh, En: en}, Actions: []string{process.ActionApprove, process.ActionReject}}
+	}
+	return process.Definition{Key: benchKey, Program: benchProgram,
+		Name: process.Text{Zh: "压测：村乡县三级审核", En: "Bench: village, township, county review"},
+		Stages: []process.Stage{
+			review("village_review", process.RoleVillageOfficer, "village", "村级审核", "Village review"),
+			review("township_review", process.RoleTownshipApprover, "township", "乡镇审核", "Township review"),
+			review("county_review", process.RoleCountyApprover, "county", "县级审批", "County approval"),
+		}}
+}
+
+// publishThreeReviews makes the bench chain the active one in the demo county.
+func publishThreeReviews(ctx context.Context, st *store.Store) error {
+	d := ThreeReviews()
+	if errs := process.Validate(d); len(errs) > 0 {
+		return fmt.Errorf("bench definition: %v", errs)
+	}
+	v, err := st.PublishDefinition(ctx, d.Key, d.JSON(), nil)
+	if err != nil {
+		return err
+	}
+	return st.Activate(ctx, d.Key, v, store.DemoCounty)
+}
+
+// RunE2E drives cfg.Cases cases through the platform and as many bare
+// workflows through the same server, a short warm-up before each.
+func RunE2E(ctx context.Context, cfg E2EConfig) (*E2EResult, error) {
+	if err := publishThreeReviews(ctx, cfg.Store); err != nil {
+		return nil, err
+	}
+	p := &platform{base: cfg.APIURL, http: newHTTP(cfg.Approvers), run: time.Now().UnixNano(),
+		desks: make(chan *desk, cfg.Approvers)}
+	b, err := startBaseline(cfg.Temporal)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop()
+	warm := min(cfg.Cases, cfg.Approvers)
+	res := &E2EResult{Cases: cfg.Cases, Approvers: cfg.Approvers, Reviews: len(reviewers)}
+	for _, side := range []struct {
+		name  string
+		drive func(ctx context.Context, cases []int) ([]time.Duration, error)
+		out   *Throughput
+	}{{"baseline", b.drive, &res.Baseline}, {"platform", p.drive, &res.Platform}} {
+		if _, err := fanOut(ctx, cfg.Approvers, 0, warm, side.drive); err != nil {
+			return nil, fmt.Errorf("%s warm-up: %w", side.name, err)
+		}
+		start := time.Now()
+		lat, err := fanOut(ctx, cfg.Approvers, warm, warm+cfg.Cases, side.drive)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", side.name, err)
+		}
+		secs := time.Since(start).Seconds()
+		*side.out = Throughput{Seconds: secs, CasesPerSec: float64(cfg.Cases) / secs, Decision: Summarize(lat)}
+	}
+	if res.Baseline.CasesPerSec > 0 {
+		res.Ratio = res.Platform.CasesPerSec / res.Baseline.CasesPerSec
+	}
+	return res, nil
+}
+
+// fanOut runs cases [from, to) on n concurrent workers, each taking every
+// n-th case in turn, and gathers their decision latencies.
+func fanOut(ctx context.Context, n, from, to int,
+	drive func(ctx context.Context, cases []int) ([]time.Duration, error)) ([]time.Duration, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu    sync.Mutex
+		all   []time.Duration
+		first error
+		wg    sync.WaitGroup
+	)
+	for w := range n {
+		wg.Go(func() {
+			var mine []int
+			for i := from + w; i < to; i += n {
+				mine = append(mine, i)
+			}
+			lat, err := drive(ctx, mine)
+			mu.Lock()
+			defer mu.Unlock()
+			all = append(all, lat...)
+			if err != nil && first == nil {
+				first = err
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return all, first
+}
