@@ -127,7 +127,8 @@ func printReady(w io.Writer, apiURL string, t *devserver.Server, dataDir string)
 	if t.UIURL() != "" {
 		fmt.Fprintf(w, "  ui=%s", t.UIURL())
 	}
-	fmt.Fprintf(w, "\n  data dir: %s\n  demo logins (password %q):\n", dataDir, store.DemoPassword)
+	fmt.Fprintf(w, "\n  web pages: %s/ (sign in with a demo login)\n  API docs:  %s/docs\n", apiURL, apiURL)
+	fmt.Fprintf(w, "  data dir: %s\n  demo logins (password %q):\n", dataDir, store.DemoPassword)
 	for _, u := range store.DemoUsers {
 		fmt.Fprintf(w, "    %-20s %s @ %s\n", u.Username, u.Grants[0].Role, u.Grants[0].Region)
 	}
