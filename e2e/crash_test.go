@@ -46,7 +46,8 @@ func TestCrashDrill(t *testing.T) {
 	c.cur.Store(second)
 	t.Logf("restarted on the same data dir, %s into the drill", time.Since(start).Round(time.Millisecond))
 	failed := wait()
-	require.Empty(t, failed, "cases that did not reach their end:\n%s", strings.Join(failed, "\n"))
+	require.Empty(t, failed, "cases that did not reach their end:\n%s\nwarnings and errors of the restarted dev:\n%s",
+		strings.Join(failed, "\n"), troubles(second))
 	t.Logf("%d requests failed during the crash and restart and were sent again", c.lost.Load())
 	second.stop()
 
@@ -110,4 +111,16 @@ func driveLinshi(c *drillClient, key string, deadline time.Time, done *atomic.In
 		done.Add(1)
 	}
 	return nil
+}
+
+// troubles is the last warning and error lines a dev process logged, to
+// say why a drill failed.
+func troubles(d *dev) string {
+	var out []string
+	for _, line := range strings.Split(d.stderr.String()+d.stdout.String(), "\n") {
+		if strings.Contains(line, `"level":"WARN"`) || strings.Contains(line, `"level":"ERROR"`) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out[max(0, len(out)-40):], "\n")
 }

@@ -50,9 +50,9 @@ type approval struct {
 	filings      []pendingFiling
 	noticeID     int64
 	noticeEnd    time.Time
-	// local runs the case's short database writes as local activities
-	// (cases started since versionLocalWrites).
-	local bool
+	// statusOnChange upserts the status search attribute only when it
+	// changes (cases started since versionStatusOnChange).
+	statusOnChange bool
 }
 
 type decider struct {
@@ -76,7 +76,7 @@ func (w *Workflows) Approval(ctx workflow.Context, in ApprovalInput) (string, er
 	if err := r.register(ctx); err != nil {
 		return "", err
 	}
-	r.local = workflow.GetVersion(ctx, versionLocalWrites, workflow.DefaultVersion, 1) == 1
+	r.statusOnChange = workflow.GetVersion(ctx, versionStatusOnChange, workflow.DefaultVersion, 1) == 1
 	r.st.Deadline = r.caseDeadline(ctx)
 	if err := r.record(ctx, "", "submitted", nil, ""); err != nil {
 		return "", err
