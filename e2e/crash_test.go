@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,27 +68,12 @@ func TestCrashDrill(t *testing.T) {
 // driveAll drives n cases on workers goroutines; wait returns the errors
 // of the cases that did not reach their end.
 func driveAll(c *drillClient, n, workers int, deadline time.Time, done *atomic.Int64) (wait func() []string) {
-	jobs := make(chan int, n)
-	for i := range n {
-		jobs <- i
-	}
-	close(jobs)
-	errs := make(chan error, n)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := range jobs {
-				if err := driveLinshi(c, fmt.Sprintf("drill-%d", i), deadline, done); err != nil {
-					errs <- err
-				}
-			}
-		})
-	}
+	waitPool := pool(n, workers, func(i int) error {
+		return driveLinshi(c, fmt.Sprintf("drill-%d", i), deadline, done)
+	})
 	return func() []string {
-		wg.Wait()
-		close(errs)
 		var failed []string
-		for err := range errs {
+		for _, err := range waitPool() {
 			failed = append(failed, err.Error())
 		}
 		return failed

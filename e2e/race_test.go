@@ -135,6 +135,14 @@ func (c *drillClient) openTaskAt(caseID int64, stage, user string, deadline time
 // parallel runs fn for 0..n-1 on workers goroutines and fails on any error.
 func parallel(t *testing.T, n, workers int, fn func(i int) error) {
 	t.Helper()
+	for _, err := range pool(n, workers, fn)() {
+		require.NoError(t, err)
+	}
+}
+
+// pool runs fn for 0..n-1 on workers goroutines; wait blocks until all
+// are done and returns the errors they gave.
+func pool(n, workers int, fn func(i int) error) (wait func() []error) {
 	jobs := make(chan int, n)
 	for i := range n {
 		jobs <- i
@@ -151,10 +159,14 @@ func parallel(t *testing.T, n, workers int, fn func(i int) error) {
 			}
 		})
 	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
+	return func() []error {
+		wg.Wait()
+		close(errs)
+		var out []error
+		for err := range errs {
+			out = append(out, err)
+		}
+		return out
 	}
 }
 
