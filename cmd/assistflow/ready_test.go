@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -20,6 +22,7 @@ import (
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
 )
 
 // readiness asks /readyz of srv and returns the status code and the state
@@ -78,6 +81,44 @@ func TestReadinessFollowsTemporal(t *testing.T) {
 		code, state := readiness(t, srv)
 		return code == http.StatusServiceUnavailable && state == "fail"
 	}, 30*time.Second, 200*time.Millisecond, "readyz reports temporal down")
+}
+
+// TestDialWaitsForTemporal: serve and worker may start before the
+// Temporal frontend does; the dial keeps retrying and connects once the
+// frontend comes up.
+func TestDialWaitsForTemporal(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	log := slog.New(slog.DiscardHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	require.NoError(t, ln.Close())
+
+	type dialed struct {
+		c   client.Client
+		err error
+	}
+	got := make(chan dialed, 1)
+	go func() {
+		c, err := dialTemporal(ctx, config.Default(), fmt.Sprintf("127.0.0.1:%d", port), log)
+		got <- dialed{c, err}
+	}()
+	select {
+	case d := <-got:
+		t.Fatalf("dial returned before any frontend listened: %v", d.err)
+	case <-time.After(time.Second):
+	}
+
+	temporal, err := devserver.Start(ctx, devserver.Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"),
+		Namespace: "assistflow", Port: port, Logger: log})
+	require.NoError(t, err)
+	defer temporal.Stop()
+	d := <-got
+	require.NoError(t, d.err)
+	defer d.c.Close()
+	_, err = d.c.CheckHealth(ctx, &client.CheckHealthRequest{})
+	require.NoError(t, err)
 }
 
 // TestWorkerHealthListener: a worker's /healthz answers while it runs;
