@@ -65,7 +65,7 @@ func (s *Server) startCase(ctx context.Context, c store.Case, def process.Defini
 	}
 	facts := process.Facts{Program: c.Program, Channel: c.Channel, Region: c.RegionCode, Household: h.Facts()}
 	in := workflows.ApprovalInput{CaseID: c.ID, Definition: def, Regions: regions, ApplicantID: c.ApplicantID,
-		Facts: facts, FinalStatus: store.StatusApproved}
+		Facts: facts, FinalStatus: store.StatusApproved, Revision: workflows.CurrentRevision}
 	for _, name := range h.RelatedOfficials {
 		u, err := s.store.UserByUsername(ctx, name)
 		if err != nil {
@@ -97,23 +97,6 @@ func (s *Server) startCase(ctx context.Context, c store.Case, def process.Defini
 		return nil // a closed run of this case exists: it was started before
 	}
 	return err
-}
-
-// update sends an Update to a workflow and waits for its result. id makes
-// a retry of the same request return the first answer.
-func (s *Server) update(ctx context.Context, workflowID, name, id string, arg any) (workflows.Result, error) {
-	ctx, cancel := context.WithTimeout(ctx, updateTimeout)
-	defer cancel()
-	h, err := s.cfg.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflowID,
-		UpdateName: name, UpdateID: id, Args: []any{arg}, WaitForStage: client.WorkflowUpdateStageCompleted})
-	if err != nil {
-		return workflows.Result{}, updateError(err)
-	}
-	var res workflows.Result
-	if err := h.Get(ctx, &res); err != nil {
-		return workflows.Result{}, updateError(err)
-	}
-	return res, nil
 }
 
 // updateError turns "workflow already closed" into a conflict the caller

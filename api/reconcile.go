@@ -31,13 +31,24 @@ func (s *Server) Reconcile(ctx context.Context) (int, error) {
 }
 
 // ReconcileLoop reconciles now and then every interval until ctx ends.
+//
+// The first round also sends again every Update still in the outbox, sent
+// before this process started and perhaps cut off by a crash; later rounds
+// those left unanswered for longer than any request waits.
 func (s *Server) ReconcileLoop(ctx context.Context, every time.Duration) {
+	due := time.Now().Add(outboxGrace)
 	for {
 		if n, err := s.Reconcile(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("reconcile failed", "error", err)
 		} else if n > 0 {
 			s.log.Info("cases reconciled", "started", n)
 		}
+		if n, err := s.ResendUpdates(ctx, due); err != nil && ctx.Err() == nil {
+			s.log.Warn("outbox sweep failed", "error", err)
+		} else if n > 0 {
+			s.log.Info("unanswered updates sent again", "answered", n)
+		}
+		due = time.Now()
 		select {
 		case <-ctx.Done():
 			return

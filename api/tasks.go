@@ -199,8 +199,19 @@ func (s *Server) decideTask(c *fiber.Ctx) error {
 // already decided answers 409 with the decision that stands.
 func (s *Server) decide(c *fiber.Ctx, t store.Task, req decisionRequest) error {
 	p := principal(c)
+	id := fmt.Sprintf("decide/%d/%d", t.ID, p.User.ID)
 	if t.Status == store.TaskDecided {
-		return fmt.Errorf("%w: task %d is already decided: %s", store.ErrConflict, t.ID, t.Decision)
+		if t.DecidedBy == nil || *t.DecidedBy != p.User.ID {
+			return fmt.Errorf("%w: task %d is already decided: %s", store.ErrConflict, t.ID, t.Decision)
+		}
+		// The official's own decision, asked again: answered if the workflow
+		// has it, sent once more if a crash cut it off.
+		u, pending, err := s.store.PendingUpdate(c.UserContext(), id)
+		if err != nil || !pending {
+			return err
+		}
+		_, _, err = s.resend(c.UserContext(), u)
+		return err
 	}
 	if t.Status != store.TaskOpen {
 		return fmt.Errorf("%w: task %d is %s", store.ErrConflict, t.ID, t.Status)
@@ -216,8 +227,7 @@ func (s *Server) decide(c *fiber.Ctx, t store.Task, req decisionRequest) error {
 		OnBehalfOf: onBehalfOf, Action: req.Action,
 		ReasonCode: req.ReasonCode, Comment: req.Comment, Evidence: req.Evidence, ReturnTo: req.ReturnTo,
 		Appraisal: req.Appraisal, PerCapitaIncome: req.Income, Measure: req.Measure}
-	_, err := s.update(c.UserContext(), t.WorkflowID, workflows.UpdateDecide,
-		fmt.Sprintf("decide/%d/%d", t.ID, p.User.ID), d)
+	_, err := s.update(c.UserContext(), t.WorkflowID, workflows.UpdateDecide, id, d)
 	return err
 }
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -48,12 +49,15 @@ func TestCrashDrill(t *testing.T) {
 	require.Empty(t, failed, "cases that did not reach their end:\n%s\nwarnings and errors of the restarted dev:\n%s",
 		strings.Join(failed, "\n"), troubles(second))
 	t.Logf("%d requests failed during the crash and restart and were sent again", c.lost.Load())
+	t.Logf("the restarted dev sent %d unanswered Updates of the killed one again from its outbox",
+		resentUpdates(second))
 	second.stop()
 
 	n := readDrillCounts(t, dataDir)
 	t.Logf("crash drill: %d cases (%d approved), %d tasks (%d decided, %d case stages with more than one task), "+
-		"%d decisions, %d decision audit events, in %s", n.Cases, n.Approved, n.Tasks, n.DecidedTasks,
-		n.DuplicateStageTasks, n.Decisions, n.DecisionAudits, time.Since(start).Round(time.Millisecond))
+		"%d decisions, %d decision audit events, %d Updates unanswered, in %s", n.Cases, n.Approved, n.Tasks,
+		n.DecidedTasks, n.DuplicateStageTasks, n.Decisions, n.DecisionAudits, n.UnansweredUpdates,
+		time.Since(start).Round(time.Millisecond))
 	stages := int64(len(linshiStages))
 	require.Equal(t, drillCounts{Cases: drillCases, Approved: drillCases, Tasks: drillCases * stages,
 		DecidedTasks: drillCases * stages, Decisions: drillCases * stages, DecisionAudits: drillCases * stages}, n)
@@ -99,6 +103,22 @@ func driveLinshi(c *drillClient, key string, deadline time.Time, done *atomic.In
 
 // troubles is the last warning and error lines a dev process logged, to
 // say why a drill failed.
+// resentUpdates adds up what a dev logged of Updates it sent again from
+// the outbox.
+func resentUpdates(d *dev) int {
+	n := 0
+	for _, line := range strings.Split(d.stderr.String()+d.stdout.String(), "\n") {
+		var e struct {
+			Msg      string
+			Answered int
+		}
+		if json.Unmarshal([]byte(line), &e) == nil && e.Msg == "unanswered updates sent again" {
+			n += e.Answered
+		}
+	}
+	return n
+}
+
 func troubles(d *dev) string {
 	var out []string
 	for _, line := range strings.Split(d.stderr.String()+d.stdout.String(), "\n") {

@@ -178,6 +178,8 @@ func timelineHas(cv caseView, stage, action string) bool {
 // application database after dev has exited.
 type drillCounts struct {
 	Cases, Approved, Tasks, DecidedTasks, DuplicateStageTasks, Decisions, DecisionAudits int64
+	// UnansweredUpdates are Updates still in the API's outbox.
+	UnansweredUpdates int64
 }
 
 func readDrillCounts(t *testing.T, dataDir string) drillCounts {
@@ -200,6 +202,7 @@ func readDrillCounts(t *testing.T, dataDir string) drillCounts {
 		{&n.Decisions, "SELECT COUNT(*) FROM case_events e JOIN cases c ON c.id = e.case_id " +
 			"WHERE c.program = 'linshi' AND e.action IN ('approve', 'reject')"},
 		{&n.DecisionAudits, "SELECT COUNT(*) FROM audit_events WHERE action = 'task.decide'"},
+		{&n.UnansweredUpdates, "SELECT COUNT(*) FROM update_outbox"},
 	} {
 		require.NoError(t, st.SQL().QueryRowContext(ctx, q.sql).Scan(q.dst), q.sql)
 	}

@@ -76,7 +76,7 @@ func Run(ctx context.Context, def process.Definition, sc Scenario) (res Result, 
 	actor := int64(firstActor)
 	o := newOfficial(ctx, env, def, p, people{applicant: applicantID, resident: residentID, isOpen: rec.isOpen,
 		official: func(string) int64 { actor++; return actor }})
-	env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, err error) {
+	completed := func(info *activity.Info, _ converter.EncodedValue, err error) {
 		if err != nil {
 			o.fail(fmt.Errorf("activity %s failed: %w", info.ActivityType.Name, err))
 			return
@@ -87,7 +87,11 @@ func Run(ctx context.Context, def process.Definition, sc Scenario) (res Result, 
 		case noticePosted:
 			o.noticeOpened()
 		}
-	})
+	}
+	// New cases open and close tasks in local activities (workflows'
+	// local-writes); both kinds must drive the simulated people.
+	env.SetOnActivityCompletedListener(completed)
+	env.SetOnLocalActivityCompletedListener(completed)
 	status, err := o.play(input(def, caseID, applicantID))
 	if err != nil {
 		return Result{}, err

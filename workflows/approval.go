@@ -53,6 +53,7 @@ type approval struct {
 	// statusOnChange upserts the status search attribute only when it
 	// changes (cases started since versionStatusOnChange).
 	statusOnChange bool
+	localWrites    bool // short writes as local activities (versionLocalWrites)
 }
 
 type decider struct {
@@ -76,7 +77,8 @@ func (w *Workflows) Approval(ctx workflow.Context, in ApprovalInput) (string, er
 	if err := r.register(ctx); err != nil {
 		return "", err
 	}
-	r.statusOnChange = workflow.GetVersion(ctx, versionStatusOnChange, workflow.DefaultVersion, 1) == 1
+	r.statusOnChange = r.has(ctx, versionStatusOnChange)
+	r.localWrites = r.has(ctx, versionLocalWrites)
 	r.st.Deadline = r.caseDeadline(ctx)
 	if err := r.record(ctx, "", "submitted", nil, ""); err != nil {
 		return "", err
@@ -133,7 +135,7 @@ func (r *approval) run(ctx workflow.Context) (string, error) {
 		case "migrate": // the loop's top applies it
 		}
 	}
-	if r.withdraw != nil && workflow.GetVersion(ctx, "withdraw-with-last-decision", workflow.DefaultVersion, 1) == 1 {
+	if r.withdraw != nil && r.has(ctx, "withdraw-with-last-decision") {
 		return r.finishWithdrawn(ctx)
 	}
 	return r.finishApproved(ctx)
@@ -194,7 +196,7 @@ func (r *approval) finishWithdrawn(ctx workflow.Context) (string, error) {
 
 // finish cancels what is left open and writes the final projection.
 func (r *approval) finish(ctx workflow.Context, status, action, reason string) error {
-	if err := workflow.ExecuteActivity(ctx, a.CancelTasks, activities.CancelTasksInput{CaseID: r.in.CaseID}).Get(ctx, nil); err != nil {
+	if err := r.write(ctx, a.CancelTasks, activities.CancelTasksInput{CaseID: r.in.CaseID}).Get(ctx, nil); err != nil {
 		return err
 	}
 	if r.noticeID != 0 {

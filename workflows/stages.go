@@ -116,7 +116,7 @@ func (r *approval) cancelStage(ctx workflow.Context, stage string) error {
 			r.st.Tasks[i].Status = store.TaskCancelled
 		}
 	}
-	return workflow.ExecuteActivity(ctx, a.CancelTasks,
+	return r.write(ctx, a.CancelTasks,
 		activities.CancelTasksInput{CaseID: r.in.CaseID, Stage: stage}).Get(ctx, nil)
 }
 
