@@ -87,6 +87,9 @@ func (s *Server) startCase(ctx context.Context, c store.Case, def process.Defini
 		TaskQueue:                s.cfg.TaskQueue,
 		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		// Where a worker shares this process's client (dev), the server hands
+		// it the first workflow task with the answer, skipping matching.
+		EnableEagerStart: true,
 		TypedSearchAttributes: temporal.NewSearchAttributes(workflows.SAProgram.ValueSet(c.Program),
 			workflows.SARegion.ValueSet(c.RegionCode), workflows.SADefinitionKey.ValueSet(def.Key),
 			workflows.SACaseStatus.ValueSet(store.StatusInReview)),

@@ -55,7 +55,7 @@ func (b *baseline) drive(ctx context.Context, cases []int) ([]time.Duration, err
 	var lat []time.Duration
 	for _, i := range cases {
 		run, err := b.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("bench-baseline-%d-%d", b.run, i),
-			TaskQueue: baselineQueue}, baselineWorkflow, len(reviewers))
+			TaskQueue: baselineQueue, EnableEagerStart: true}, baselineWorkflow, len(reviewers))
 		if err != nil {
 			return lat, err
 		}
