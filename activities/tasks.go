@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/assistflow/assistflow/internal/failpoint"
 	"github.com/assistflow/assistflow/store"
 	"go.temporal.io/sdk/activity"
 )
@@ -34,6 +35,9 @@ func (a *Activities) OpenTask(ctx context.Context, in OpenTaskInput) (int64, err
 	if err != nil {
 		return 0, boundary(err)
 	}
+	// A crash drill stops here, by stage: the row is committed, the answer
+	// not yet given.
+	failpoint.Crash("activities/open-task-committed/" + in.Stage)
 	return t.ID, nil
 }
 

@@ -58,12 +58,19 @@ type dev struct {
 // "assistflow ready" line.
 func startDev(t *testing.T, dataDir string, extra ...string) *dev {
 	t.Helper()
+	return startDevEnv(t, dataDir, nil, extra...)
+}
+
+// startDevEnv is startDev with more environment variables.
+func startDevEnv(t *testing.T, dataDir string, env []string, extra ...string) *dev {
+	t.Helper()
 	port := freePort(t)
 	args := append([]string{"dev", "--data-dir", dataDir, "--http-addr", fmt.Sprintf("127.0.0.1:%d", port),
 		"--temporal-port", "0", "--ui-port", "0", "--log-format", "json"}, extra...)
 	d := &dev{t: t, dataDir: dataDir, base: fmt.Sprintf("http://127.0.0.1:%d", port),
 		stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, exited: make(chan error, 1)}
 	d.cmd = exec.Command(binary, args...)
+	d.cmd.Env = append(os.Environ(), env...)
 	d.cmd.Stderr = d.stderr
 	out, err := d.cmd.StdoutPipe()
 	require.NoError(t, err)
