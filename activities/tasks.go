@@ -26,6 +26,16 @@ type OpenTaskInput struct {
 
 // OpenTask opens a task in the inbox and returns its id.
 func (a *Activities) OpenTask(ctx context.Context, in OpenTaskInput) (int64, error) {
+	id, err := a.openTask(ctx, in)
+	if err == nil {
+		// A crash drill stops here, by stage: the row is committed, the
+		// answer not yet given.
+		failpoint.Crash("activities/open-task-committed/" + in.Stage)
+	}
+	return id, err
+}
+
+func (a *Activities) openTask(ctx context.Context, in OpenTaskInput) (int64, error) {
 	// The task remembers which workflow waits for it: the API sends the
 	// decision there.
 	wf := activity.GetInfo(ctx).WorkflowExecution.ID
@@ -35,9 +45,6 @@ func (a *Activities) OpenTask(ctx context.Context, in OpenTaskInput) (int64, err
 	if err != nil {
 		return 0, boundary(err)
 	}
-	// A crash drill stops here, by stage: the row is committed, the answer
-	// not yet given.
-	failpoint.Crash("activities/open-task-committed/" + in.Stage)
 	return t.ID, nil
 }
 

@@ -3,6 +3,8 @@ package simulate
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -140,35 +142,40 @@ func runOnStore(t *testing.T, def process.Definition, sc Scenario) realRun {
 			return err == nil && tk.Status == store.TaskOpen
 		}})
 	opened := map[int64]time.Time{}
-	completed := func(info *activity.Info, v converter.EncodedValue, err error) {
+	taskOpened := func(id int64) {
+		tk, err := st.Task(ctx, id)
+		if err != nil {
+			o.fail(err)
+			return
+		}
+		opened[id] = env.Now()
+		o.taskOpened(openedTask{ID: id, Key: tk.TaskKey, Role: tk.Role, Kind: tk.Kind})
+	}
+	env.SetOnActivityCompletedListener(func(info *activity.Info, v converter.EncodedValue, err error) {
 		var id int64
 		switch {
 		case err != nil:
 			o.fail(err)
 		case info.ActivityType.Name == "OpenTask" && v.Get(&id) == nil:
-			tk, err := st.Task(ctx, id)
-			if err != nil {
-				o.fail(err)
-				return
-			}
-			opened[id] = env.Now()
-			o.taskOpened(openedTask{ID: id, Key: tk.TaskKey, Role: tk.Role, Kind: tk.Kind})
+			taskOpened(id)
 		case info.ActivityType.Name == "OpenNotice":
 			o.noticeOpened()
 		}
-	}
-	// Tasks open in local activities in new cases (workflows'
-	// local-writes). The test environment names those after a wrapper;
-	// of the local ones only OpenTask answers a value.
-	env.SetOnActivityCompletedListener(completed)
-	env.SetOnLocalActivityCompletedListener(func(info *activity.Info, v converter.EncodedValue, err error) {
-		var id int64
-		if err == nil && (v == nil || !v.HasValue() || v.Get(&id) != nil) {
-			return
+	})
+	// New cases write in batches in local activities (workflows'
+	// local-writes), which the test environment names after a wrapper;
+	// only the batch answers a value, the tasks it opened.
+	env.SetOnLocalActivityCompletedListener(func(_ *activity.Info, v converter.EncodedValue, err error) {
+		var res activities.Applied
+		switch {
+		case err != nil:
+			o.fail(err)
+		case v != nil && v.HasValue() && v.Get(&res) == nil:
+			ids := slices.Sorted(maps.Values(res.TaskIDs))
+			for _, id := range ids {
+				taskOpened(id)
+			}
 		}
-		named := *info
-		named.ActivityType.Name = "OpenTask"
-		completed(&named, v, err)
 	})
 	status, err := o.play(input(def, caseID, user("applicant")))
 	require.NoError(t, err)

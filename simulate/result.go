@@ -60,7 +60,7 @@ type Notice struct {
 type recorder struct {
 	mu     sync.Mutex
 	ids    int64
-	inputs map[string]call // by activity id
+	inputs map[string][]call // by activity id; a batch of writes holds several
 
 	def      process.Definition
 	loc      *time.Location
@@ -79,7 +79,7 @@ type call struct {
 }
 
 func newRecorder(def process.Definition, loc *time.Location) *recorder {
-	return &recorder{inputs: map[string]call{}, def: def, loc: loc, tasks: map[int64]*Visit{}, byNotice: map[int64]*Notice{}}
+	return &recorder{inputs: map[string][]call{}, def: def, loc: loc, tasks: map[int64]*Visit{}, byNotice: map[int64]*Notice{}}
 }
 
 // keep stores an activity's input, with a fresh id when the activity
@@ -92,18 +92,50 @@ func (r *recorder) keep(ctx context.Context, in any, withID bool) int64 {
 		r.ids++
 		c.id = r.ids
 	}
-	r.inputs[activity.GetInfo(ctx).ActivityID] = c
+	id := activity.GetInfo(ctx).ActivityID
+	r.inputs[id] = append(r.inputs[id], c)
 	return c.id
 }
 
+// keepWrites records a batch of a case's writes (activities.Apply) in
+// order and answers with the ids of the tasks it opens.
+func (r *recorder) keepWrites(ctx context.Context, writes []activities.Write) activities.Applied {
+	res := activities.Applied{TaskIDs: map[string]int64{}}
+	for _, w := range writes {
+		switch {
+		case w.Event != nil:
+			r.keep(ctx, *w.Event, false)
+		case w.Open != nil:
+			res.TaskIDs[w.Open.Key] = r.keep(ctx, *w.Open, true)
+		case w.Close != nil:
+			r.keep(ctx, *w.Close, false)
+		case w.Cancel != nil:
+			r.keep(ctx, *w.Cancel, false)
+		case w.Project != nil:
+			r.keep(ctx, *w.Project, false)
+		}
+	}
+	return res
+}
+
 // completed records the activity that just completed at now and reports
-// the events the people react to: a task opened, a notice posted.
-func (r *recorder) completed(activityID string, now time.Time) any {
+// the events the people react to: tasks opened, a notice posted.
+func (r *recorder) completed(activityID string, now time.Time) []any {
 	r.mu.Lock()
-	c := r.inputs[activityID]
+	calls := r.inputs[activityID]
 	delete(r.inputs, activityID)
 	r.mu.Unlock()
-	now = now.In(r.loc)
+	var events []any
+	for _, c := range calls {
+		if ev := r.apply(c, now.In(r.loc)); ev != nil {
+			events = append(events, ev)
+		}
+	}
+	return events
+}
+
+// apply records one write of a completed activity.
+func (r *recorder) apply(c call, now time.Time) any {
 	switch in := c.in.(type) {
 	case activities.OpenTaskInput:
 		v := &Visit{Stage: in.Stage, Branch: branchOf(in.Key), Kind: in.Kind, Role: in.Role, OpenedAt: now,

@@ -81,14 +81,16 @@ func Run(ctx context.Context, def process.Definition, sc Scenario) (res Result, 
 			o.fail(fmt.Errorf("activity %s failed: %w", info.ActivityType.Name, err))
 			return
 		}
-		switch ev := rec.completed(info.ActivityID, env.Now()).(type) {
-		case openedTask:
-			o.taskOpened(ev)
-		case noticePosted:
-			o.noticeOpened()
+		for _, ev := range rec.completed(info.ActivityID, env.Now()) {
+			switch ev := ev.(type) {
+			case openedTask:
+				o.taskOpened(ev)
+			case noticePosted:
+				o.noticeOpened()
+			}
 		}
 	}
-	// New cases open and close tasks in local activities (workflows'
+	// New cases write in batches, in local activities (workflows'
 	// local-writes); both kinds must drive the simulated people.
 	env.SetOnActivityCompletedListener(completed)
 	env.SetOnLocalActivityCompletedListener(completed)
@@ -142,6 +144,9 @@ func (r *recorder) mock(env *testsuite.TestWorkflowEnvironment) {
 	on(a.EndNotice, func(ctx context.Context, in activities.EndNoticeInput) error { return keep(ctx, in) })
 	on(a.TaskDeadline, func(ctx context.Context, in activities.DeadlineInput) error { return keep(ctx, in) })
 	on(a.ResolveObjection, func(ctx context.Context, in activities.ResolveObjectionInput) error { return keep(ctx, in) })
+	on(a.Apply, func(ctx context.Context, writes []activities.Write) (activities.Applied, error) {
+		return r.keepWrites(ctx, writes), nil
+	})
 }
 
 // play runs the case to its end while the people act, and returns its

@@ -23,6 +23,7 @@ type Store struct {
 	db      *gorm.DB
 	dialect migrations.Dialect
 	now     func() time.Time
+	inTx    bool // db is a transaction of Batch
 }
 
 // Open connects to dsn: a postgres:// URL (or a "host=… dbname=…" string)
@@ -132,7 +133,23 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases the connection pool.
 func (s *Store) Close() error { return s.SQL().Close() }
 
-// tx runs fn in a transaction.
+// tx runs fn in a transaction: its own, or the Batch it is part of.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.inTx {
+		return fn(s.db.WithContext(ctx))
+	}
 	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// Batch runs fn with a Store whose every method joins one transaction:
+// fn's writes commit together, or none does.
+func (s *Store) Batch(ctx context.Context, fn func(*Store) error) error {
+	if s.inTx {
+		return fn(s)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		b := *s
+		b.db, b.inTx = tx, true
+		return fn(&b)
+	})
 }

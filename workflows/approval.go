@@ -53,7 +53,8 @@ type approval struct {
 	// statusOnChange upserts the status search attribute only when it
 	// changes (cases started since versionStatusOnChange).
 	statusOnChange bool
-	localWrites    bool // short writes as local activities (versionLocalWrites)
+	localWrites    bool               // short writes queued, run in one local activity (versionLocalWrites)
+	pending        []activities.Write // writes queued since the last flush
 }
 
 type decider struct {
@@ -84,6 +85,9 @@ func (w *Workflows) Approval(ctx workflow.Context, in ApprovalInput) (string, er
 		return "", err
 	}
 	status, err := r.run(ctx)
+	if err == nil {
+		err = r.flush(ctx)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -196,7 +200,7 @@ func (r *approval) finishWithdrawn(ctx workflow.Context) (string, error) {
 
 // finish cancels what is left open and writes the final projection.
 func (r *approval) finish(ctx workflow.Context, status, action, reason string) error {
-	if err := r.write(ctx, a.CancelTasks, activities.CancelTasksInput{CaseID: r.in.CaseID}).Get(ctx, nil); err != nil {
+	if err := r.put(ctx, activities.Write{Cancel: &activities.CancelTasksInput{CaseID: r.in.CaseID}}); err != nil {
 		return err
 	}
 	if r.noticeID != 0 {
@@ -221,6 +225,9 @@ func (r *approval) finish(ctx workflow.Context, status, action, reason string) e
 }
 
 func (r *approval) startMonitoring(ctx workflow.Context) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID: MonitoringID(r.in.CaseID),
 		// The household outlives its approval: the monitoring goes on alone.

@@ -70,7 +70,7 @@ func (r *approval) migrate(ctx workflow.Context, i int) (int, error) {
 		r.migrationErr = reject(RejectInvalid, "stage %s has no mapping to version %d", from, m.To.Version)
 		return i, nil
 	}
-	if err := workflow.ExecuteActivity(ctx, a.CancelTasks, activities.CancelTasksInput{CaseID: r.in.CaseID}).Get(ctx, nil); err != nil {
+	if err := r.activity(ctx, a.CancelTasks, activities.CancelTasksInput{CaseID: r.in.CaseID}, nil); err != nil {
 		return i, err
 	}
 	for _, t := range r.st.Tasks {

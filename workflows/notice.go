@@ -18,8 +18,8 @@ func (r *approval) runNotice(ctx workflow.Context, st process.Stage) (outcome, e
 	r.noticeEnd = now.Add(st.Duration.MustParse())
 	village := r.regionAt("village")
 	key := fmt.Sprintf("%s/%s/%d/notice", r.scope(), st.ID, r.attemptNotice(st.ID))
-	err := workflow.ExecuteActivity(ctx, a.OpenNotice, activities.OpenNoticeInput{Key: key, CaseID: r.in.CaseID,
-		Stage: st.ID, RegionCode: village.Code, StartsAt: now, EndsAt: r.noticeEnd}).Get(ctx, &r.noticeID)
+	err := r.activity(ctx, a.OpenNotice, activities.OpenNoticeInput{Key: key, CaseID: r.in.CaseID,
+		Stage: st.ID, RegionCode: village.Code, StartsAt: now, EndsAt: r.noticeEnd}, &r.noticeID)
 	if err != nil {
 		return outcome{}, err
 	}
@@ -59,7 +59,7 @@ func (r *approval) attemptNotice(stage string) int {
 func (r *approval) endNotice(ctx workflow.Context, status string) error {
 	id := r.noticeID
 	r.noticeID = 0
-	return workflow.ExecuteActivity(ctx, a.EndNotice, activities.EndNoticeInput{NoticeID: id, Status: status}).Get(ctx, nil)
+	return r.activity(ctx, a.EndNotice, activities.EndNoticeInput{NoticeID: id, Status: status}, nil)
 }
 
 // handleObjections files new objections and acts on decided ones.
@@ -81,8 +81,8 @@ func (r *approval) handleObjections(ctx workflow.Context, st process.Stage) (out
 		if t.Decision.Action == process.ActionUphold {
 			status = "upheld"
 		}
-		err := workflow.ExecuteActivity(ctx, a.ResolveObjection, activities.ResolveObjectionInput{
-			ObjectionID: t.ObjectionID, Status: status}).Get(ctx, nil)
+		err := r.activity(ctx, a.ResolveObjection, activities.ResolveObjectionInput{
+			ObjectionID: t.ObjectionID, Status: status}, nil)
 		if err != nil {
 			return outcome{}, false, err
 		}
@@ -105,9 +105,9 @@ func (r *approval) fileObjection(ctx workflow.Context, st process.Stage, f *pend
 		return nil
 	}
 	key := fmt.Sprintf("%s/objection/%d", r.scope(), f.seq)
-	err := workflow.ExecuteActivity(ctx, a.FileObjection, activities.ObjectionInput{Key: key, CaseID: r.in.CaseID,
+	err := r.activity(ctx, a.FileObjection, activities.ObjectionInput{Key: key, CaseID: r.in.CaseID,
 		NoticeID: r.noticeID, FiledBy: f.filing.ActorID, Anonymous: f.filing.Anonymous, Reason: f.filing.Reason,
-		At: workflow.Now(ctx)}).Get(ctx, &f.id)
+		At: workflow.Now(ctx)}, &f.id)
 	if err != nil {
 		return err
 	}

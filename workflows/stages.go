@@ -116,8 +116,7 @@ func (r *approval) cancelStage(ctx workflow.Context, stage string) error {
 			r.st.Tasks[i].Status = store.TaskCancelled
 		}
 	}
-	return r.write(ctx, a.CancelTasks,
-		activities.CancelTasksInput{CaseID: r.in.CaseID, Stage: stage}).Get(ctx, nil)
+	return r.put(ctx, activities.Write{Cancel: &activities.CancelTasksInput{CaseID: r.in.CaseID, Stage: stage}})
 }
 
 // outcomeOf turns an accepted decision into where the case goes next.
@@ -158,8 +157,8 @@ func (r *approval) runDataCheck(ctx workflow.Context, st process.Stage) (outcome
 	key := fmt.Sprintf("%s/%s/%d/report", r.scope(), st.ID, r.attempt(st.ID, ""))
 	actx := workflow.WithStartToCloseTimeout(ctx, 2*time.Minute)
 	var rep activities.DataCheckReport
-	err := workflow.ExecuteActivity(actx, a.RunDataCheck, activities.DataCheckInput{Key: key,
-		CaseID: r.in.CaseID, Stage: st.ID, Sources: st.Sources, At: workflow.Now(ctx)}).Get(ctx, &rep)
+	err := r.activity(actx, a.RunDataCheck, activities.DataCheckInput{Key: key,
+		CaseID: r.in.CaseID, Stage: st.ID, Sources: st.Sources, At: workflow.Now(ctx)}, &rep)
 	if err != nil {
 		return outcome{}, err
 	}

@@ -41,7 +41,7 @@ func (r *approval) openTask(ctx workflow.Context, st, spec process.Stage, branch
 	// Known before the row exists: a decision naming the key is accepted
 	// even if it overtakes the activity's answer.
 	r.st.Tasks = append(r.st.Tasks, t)
-	if err := r.write(ctx, a.OpenTask, in).Get(ctx, &t.ID); err != nil {
+	if err := r.put(ctx, activities.Write{Open: &in}); err != nil {
 		return nil, err
 	}
 	r.history(ctx, st.ID, "opened", 0, spec.Role)
@@ -51,9 +51,9 @@ func (r *approval) openTask(ctx workflow.Context, st, spec process.Stage, branch
 // closeTask writes an accepted decision to the inbox and timeline.
 func (r *approval) closeTask(ctx workflow.Context, t *TaskState) error {
 	d := t.Decision
-	err := r.write(ctx, a.CloseTask, activities.CloseTaskInput{TaskID: t.ID, Action: d.Action,
+	err := r.put(ctx, activities.Write{Close: &activities.CloseTaskInput{TaskID: t.ID, Action: d.Action,
 		ReasonCode: d.ReasonCode, Comment: d.Comment, ActorID: d.ActorID, ActorRole: d.ActorRole,
-		OnBehalfOf: d.OnBehalfOf, At: d.At}).Get(ctx, nil)
+		OnBehalfOf: d.OnBehalfOf, At: d.At}})
 	if err != nil {
 		return err
 	}

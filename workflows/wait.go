@@ -21,6 +21,14 @@ func (r *approval) wait(ctx workflow.Context, until *time.Time, cond func() bool
 		if cond() {
 			return nil
 		}
+		// The queued writes land before anyone is told the case is at
+		// rest; writing yields, so look at cond again afterwards.
+		if len(r.pending) > 0 {
+			if err := r.flush(ctx); err != nil {
+				return err
+			}
+			continue
+		}
 		r.settle()
 		if until != nil && !until.After(workflow.Now(ctx)) {
 			until = nil // passed: from now on wake only for task deadlines
@@ -86,9 +94,9 @@ func (r *approval) fireDeadlines(ctx workflow.Context) error {
 			if *step.done || now.Before(step.at) {
 				continue
 			}
-			err := workflow.ExecuteActivity(ctx, a.TaskDeadline, activities.DeadlineInput{TaskID: t.ID,
+			err := r.activity(ctx, a.TaskDeadline, activities.DeadlineInput{TaskID: t.ID,
 				CaseID: r.in.CaseID, Stage: t.Stage, StageName: r.stageName(*t), Role: t.Role, RegionPath: r.regionAt(t.Level).Path,
-				Percent: step.percent}).Get(ctx, nil)
+				Percent: step.percent}, nil)
 			if err != nil {
 				return err
 			}
@@ -131,7 +139,7 @@ func (r *approval) project(ctx workflow.Context) error {
 			return err
 		}
 	}
-	return r.write(ctx, a.Project, in).Get(ctx, nil)
+	return r.put(ctx, activities.Write{Project: &in})
 }
 
 // expectedDecision is the case deadline moved by the time the SLA clock
@@ -180,7 +188,7 @@ func (r *approval) record(ctx workflow.Context, stage, action string, actor *int
 	if action == "rejected" {
 		in.ReasonCode, in.Comment = comment, ""
 	}
-	return r.write(ctx, a.RecordEvent, in).Get(ctx, nil)
+	return r.put(ctx, activities.Write{Event: &in})
 }
 
 func (r *approval) history(ctx workflow.Context, stage, action string, actor int64, role string) {

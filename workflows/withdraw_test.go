@@ -1,6 +1,7 @@
 package workflows_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -9,7 +10,6 @@ import (
 	"github.com/assistflow/assistflow/workflows"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/converter"
 )
 
 // TestWithdrawInReview: only the applicant withdraws; open tasks are
@@ -73,19 +73,14 @@ func TestWithdrawAfterEnd(t *testing.T) {
 		h.decide(d.ref, d.user, d.d)
 	}
 	late := &outcome{desc: "withdraw after the end"}
-	// New cases write in local activities, which the test environment
-	// reports under a wrapper's name: there, any write after the approval
-	// is late enough.
-	afterEnd := func(name string) {
-		if late.sent || (name != "" && name != "RecordEvent") || h.state().Status != store.StatusApproved {
+	// The case's last writes run in one batch (a local activity) once its
+	// status is final: the withdrawal arrives while that batch runs.
+	h.env.SetOnLocalActivityStartedListener(func(*activity.Info, context.Context, []any) {
+		if late.sent || h.state().Status != store.StatusApproved {
 			return
 		}
 		h.send(h.wfID, workflows.UpdateWithdraw, late, workflows.Withdrawal{ActorID: h.user("applicant")})
-	}
-	h.env.SetOnActivityCompletedListener(func(info *activity.Info, _ converter.EncodedValue, _ error) {
-		afterEnd(info.ActivityType.Name)
 	})
-	h.env.SetOnLocalActivityCompletedListener(func(*activity.Info, converter.EncodedValue, error) { afterEnd("") })
 	status := h.mustApprove(in)
 
 	late.requireRejected(t, workflows.RejectConflict, "case is already approved")

@@ -3,6 +3,7 @@ package workflows
 import (
 	"time"
 
+	"github.com/assistflow/assistflow/activities"
 	"go.temporal.io/sdk/workflow"
 )
 
@@ -14,12 +15,12 @@ import (
 const versionStatusOnChange = "status-on-change"
 
 // versionLocalWrites marks cases whose short database writes (record an
-// event, open, close and cancel tasks, project the case) run as local
-// activities, in the worker holding the workflow task. As regular
-// activities each write cost a round trip through the matching service,
-// three history events and a workflow task, and a decision waited for
-// three of them: the bench measured a decision at five times a bare
-// Update.
+// event, open, close and cancel tasks, project the case) are queued and
+// run together, in one local activity and one transaction, when the
+// workflow is about to wait. As regular activities each write cost a
+// round trip through the matching service, three history events and a
+// workflow task, and a decision waited for three of them: the bench
+// measured a decision at five times a bare Update.
 //
 // A decision is an Update, durable only once the workflow task that
 // accepts it completes, and a local activity writes inside that task: a
@@ -40,15 +41,65 @@ func (r *approval) has(ctx workflow.Context, id string) bool {
 	return workflow.GetVersion(ctx, id, workflow.DefaultVersion, 1) == 1
 }
 
-// write runs one short database write of the case.
-func (r *approval) write(ctx workflow.Context, activity, in any) workflow.Future {
-	if !r.localWrites {
-		return workflow.ExecuteActivity(ctx, activity, in)
+// put queues one short database write of the case, or, in runs from
+// before versionLocalWrites, runs it at once as a regular activity.
+func (r *approval) put(ctx workflow.Context, w activities.Write) error {
+	if r.localWrites {
+		r.pending = append(r.pending, w)
+		return nil
 	}
+	var err error
+	switch {
+	case w.Event != nil:
+		err = workflow.ExecuteActivity(ctx, a.RecordEvent, *w.Event).Get(ctx, nil)
+	case w.Open != nil:
+		var id int64
+		err = workflow.ExecuteActivity(ctx, a.OpenTask, *w.Open).Get(ctx, &id)
+		r.setTaskIDs(map[string]int64{w.Open.Key: id})
+	case w.Close != nil:
+		err = workflow.ExecuteActivity(ctx, a.CloseTask, *w.Close).Get(ctx, nil)
+	case w.Cancel != nil:
+		err = workflow.ExecuteActivity(ctx, a.CancelTasks, *w.Cancel).Get(ctx, nil)
+	case w.Project != nil:
+		err = workflow.ExecuteActivity(ctx, a.Project, *w.Project).Get(ctx, nil)
+	}
+	return err
+}
+
+// flush runs the queued writes: before the workflow waits, runs another
+// activity or a child, and before it ends.
+func (r *approval) flush(ctx workflow.Context) error {
+	if len(r.pending) == 0 {
+		return nil
+	}
+	writes := r.pending
+	r.pending = nil
 	opts := activityOptions()
-	ctx = workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
+	lctx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
 		StartToCloseTimeout: 10 * time.Second, RetryPolicy: opts.RetryPolicy})
-	return workflow.ExecuteLocalActivity(ctx, activity, in)
+	var res activities.Applied
+	if err := workflow.ExecuteLocalActivity(lctx, a.Apply, writes).Get(ctx, &res); err != nil {
+		return err
+	}
+	r.setTaskIDs(res.TaskIDs)
+	return nil
+}
+
+// activity runs a regular activity after the queued writes.
+func (r *approval) activity(ctx workflow.Context, fn, in, out any) error {
+	if err := r.flush(ctx); err != nil {
+		return err
+	}
+	return workflow.ExecuteActivity(ctx, fn, in).Get(ctx, out)
+}
+
+// setTaskIDs gives opened tasks their inbox ids.
+func (r *approval) setTaskIDs(ids map[string]int64) {
+	for _, t := range r.st.Tasks {
+		if id, ok := ids[t.Key]; ok && t.ID == 0 {
+			t.ID = id
+		}
+	}
 }
 
 // statusChanged reports whether the case's status search attribute must
