@@ -201,17 +201,20 @@ func (s *Server) decide(c *fiber.Ctx, t store.Task, req decisionRequest) error {
 	p := principal(c)
 	id := fmt.Sprintf("decide/%d/%d", t.ID, p.User.ID)
 	if t.Status == store.TaskDecided {
-		if t.DecidedBy == nil || *t.DecidedBy != p.User.ID {
-			return fmt.Errorf("%w: task %d is already decided: %s", store.ErrConflict, t.ID, t.Decision)
+		if t.DecidedBy != nil && *t.DecidedBy == p.User.ID {
+			// The official's own decision, asked again: if a crash cut it
+			// off before the workflow answered, this sends it once more.
+			u, pending, err := s.store.PendingUpdate(c.UserContext(), id)
+			if err != nil {
+				return err
+			}
+			if pending {
+				if _, _, err := s.resend(c.UserContext(), u); err != nil {
+					return err
+				}
+			}
 		}
-		// The official's own decision, asked again: answered if the workflow
-		// has it, sent once more if a crash cut it off.
-		u, pending, err := s.store.PendingUpdate(c.UserContext(), id)
-		if err != nil || !pending {
-			return err
-		}
-		_, _, err = s.resend(c.UserContext(), u)
-		return err
+		return fmt.Errorf("%w: task %d is already decided: %s", store.ErrConflict, t.ID, t.Decision)
 	}
 	if t.Status != store.TaskOpen {
 		return fmt.Errorf("%w: task %d is %s", store.ErrConflict, t.ID, t.Status)
