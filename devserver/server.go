@@ -11,9 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	uiserver "github.com/temporalio/ui-server/v2/server"
-	uiconfig "github.com/temporalio/ui-server/v2/server/config"
-	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -30,7 +27,8 @@ import (
 const clusterName = "active"
 
 // Options configure the embedded server. Zero ports mean "pick a free one",
-// except UIPort, where zero disables the Web UI.
+// except UIPort, where zero disables the Web UI (and a binary built with
+// -tags noui has none to enable, see WebUIBuilt).
 type Options struct {
 	DatabaseFile     string // SQLite file; created with the schema when missing
 	IP               string // bind address, default 127.0.0.1
@@ -45,7 +43,7 @@ type Options struct {
 // Server is a running embedded Temporal server.
 type Server struct {
 	server   temporal.Server
-	ui       *uiserver.Server
+	ui       stopper // nil when the Web UI is off or not in this build
 	frontend string
 	uiURL    string
 }
@@ -84,7 +82,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	}
 	s := &Server{server: srv, frontend: net.JoinHostPort(o.IP, strconv.Itoa(o.Port))}
 	if o.UIPort != 0 {
-		s.startUI(o)
+		s.ui, s.uiURL = startUI(o, s.frontend)
 	}
 	if err := waitListening(ctx, s.frontend); err != nil {
 		s.Stop()
@@ -107,26 +105,9 @@ func (s *Server) Stop() {
 	_ = s.server.Stop()
 }
 
-func (s *Server) startUI(o Options) {
-	s.ui = uiserver.NewServer(uioptions.WithConfigProvider(&uiconfig.Config{
-		Host:                o.IP,
-		Port:                o.UIPort,
-		TemporalGRPCAddress: s.frontend,
-		EnableUI:            true,
-		CORS:                uiconfig.CORS{CookieInsecure: true},
-		HideLogs:            true,
-		DisableNewsFetch:    true,
-	}))
-	s.uiURL = fmt.Sprintf("http://%s", net.JoinHostPort(o.IP, strconv.Itoa(o.UIPort)))
-	ui := s.ui
-	go func() {
-		// The UI server's Start blocks until Stop; an error here means the
-		// port was taken, which only costs the UI, never the engine.
-		if err := ui.Start(); err != nil {
-			o.Logger.Warn("temporal ui stopped", "error", err)
-		}
-	}()
-}
+// stopper is the part of the Web UI server that Stop needs; it keeps the
+// UI's packages out of this file, so a noui build does not link them.
+type stopper interface{ Stop() }
 
 // prepareDatabase creates the schema on a new file and the namespace when it
 // is missing. Both are no-ops on an existing data dir.

@@ -124,8 +124,11 @@ func (d *devStack) serve(ctx context.Context, cfg config.Config, log *slog.Logge
 
 func printReady(w io.Writer, apiURL string, t *devserver.Server, dataDir string) {
 	fmt.Fprintf(w, "assistflow ready  api=%s  temporal=%s", apiURL, t.FrontendAddress())
-	if t.UIURL() != "" {
+	switch {
+	case t.UIURL() != "":
 		fmt.Fprintf(w, "  ui=%s", t.UIURL())
+	case !devserver.WebUIBuilt:
+		fmt.Fprint(w, "  ui=none (Temporal Web UI not in this build: -tags noui)")
 	}
 	fmt.Fprintf(w, "\n  web pages: %s/ (sign in with a demo login)\n  API docs:  %s/docs\n", apiURL, apiURL)
 	fmt.Fprintf(w, "  data dir: %s\n  demo logins (password %q):\n", dataDir, store.DemoPassword)
