@@ -9,6 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/assistflow/assistflow/internal/failpoint"
+
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
@@ -93,15 +95,16 @@ func (s *Server) newUser(c *fiber.Ctx, req userRequest) (store.User, error) {
 	if len(errs) > 0 {
 		return store.User{}, invalid(errs)
 	}
-	u, err := s.store.CreateUser(c.UserContext(), in)
+	var u store.User
+	err := s.audited(c, "user.create", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		u, err = st.CreateUser(c.UserContext(), in)
+		return fmt.Sprintf("user/%d", u.ID), map[string]any{"username": u.Username, "grants": req.Grants}, err
+	})
 	if err != nil {
 		return u, err
 	}
-	if err := s.cfg.Authz.Refresh(c.UserContext()); err != nil {
-		return u, err
-	}
-	s.audit(c, "user.create", fmt.Sprintf("user/%d", u.ID), map[string]any{"username": u.Username, "grants": req.Grants})
-	return u, nil
+	return u, s.cfg.Authz.Refresh(c.UserContext())
 }
 
 func (s *Server) listUsers(c *fiber.Ctx) error {
@@ -199,10 +202,13 @@ func (s *Server) switchUser(c *fiber.Ctx, disabled bool) (store.User, error) {
 	if u.ID == principal(c).User.ID {
 		return u, newProblem(fiber.StatusConflict, "you cannot disable yourself")
 	}
-	if err := s.store.SetUserDisabled(c.UserContext(), u.ID, disabled); err != nil {
+	err = s.audited(c, map[bool]string{true: "user.disable", false: "user.enable"}[disabled],
+		func(st *store.Store) (string, map[string]any, error) {
+			return fmt.Sprintf("user/%d", u.ID), nil, st.SetUserDisabled(c.UserContext(), u.ID, disabled)
+		})
+	if err != nil {
 		return u, err
 	}
-	s.audit(c, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], fmt.Sprintf("user/%d", u.ID), nil)
 	u.Disabled = disabled
 	return u, nil
 }
@@ -221,10 +227,12 @@ func (s *Server) resetPassword(c *fiber.Ctx) error {
 	if len(req.Password) < 8 || len(req.Password) > 72 {
 		return badField("password", "8 to 72 characters")
 	}
-	if err := s.store.SetPassword(c.UserContext(), u.ID, req.Password); err != nil {
+	err = s.audited(c, "user.reset_password", func(st *store.Store) (string, map[string]any, error) {
+		return fmt.Sprintf("user/%d", u.ID), nil, st.SetPassword(c.UserContext(), u.ID, req.Password)
+	})
+	if err != nil {
 		return err
 	}
-	s.audit(c, "user.reset_password", fmt.Sprintf("user/%d", u.ID), nil)
 	return c.JSON(fiber.Map{"id": u.ID, "password_reset": true})
 }
 
@@ -269,15 +277,17 @@ func (s *Server) grant(c *fiber.Ctx, req grantRequest) (store.Grant, error) {
 	if _, errs := s.checkGrant(c, req, "grant"); len(errs) > 0 {
 		return store.Grant{}, invalid(errs)
 	}
-	g, v, err := s.store.AddGrant(c.UserContext(), u.ID, store.NewGrant{Role: req.Role, Region: req.Region})
+	var g store.Grant
+	var v int64
+	err = s.audited(c, "grant.add", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		g, v, err = st.AddGrant(c.UserContext(), u.ID, store.NewGrant{Role: req.Role, Region: req.Region})
+		return fmt.Sprintf("grant/%d", g.ID), map[string]any{"user": u.Username, "role": g.Role, "region": g.RegionCode}, err
+	})
 	if err != nil {
 		return g, err
 	}
-	if err := s.cfg.Authz.GrantAdded(c.UserContext(), g, v); err != nil {
-		return g, err
-	}
-	s.audit(c, "grant.add", fmt.Sprintf("grant/%d", g.ID), map[string]any{"user": u.Username, "role": g.Role, "region": g.RegionCode})
-	return g, nil
+	return g, s.cfg.Authz.GrantAdded(c.UserContext(), g, v)
 }
 
 func (s *Server) removeGrant(c *fiber.Ctx) error {
@@ -299,25 +309,44 @@ func (s *Server) revoke(c *fiber.Ctx) (store.Grant, error) {
 	if !s.manages(principal(c), g.RegionPath, rbac.ObjGrant) {
 		return g, store.ErrNotFound
 	}
-	g, v, err := s.store.RemoveGrant(c.UserContext(), id)
+	var v int64
+	err = s.audited(c, "grant.remove", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		g, v, err = st.RemoveGrant(c.UserContext(), id)
+		return fmt.Sprintf("grant/%d", g.ID), map[string]any{"user_id": g.UserID, "role": g.Role, "region": g.RegionCode}, err
+	})
 	if err != nil {
 		return g, err
 	}
-	if err := s.cfg.Authz.GrantRemoved(c.UserContext(), g, v); err != nil {
-		return g, err
-	}
-	s.audit(c, "grant.remove", fmt.Sprintf("grant/%d", g.ID), map[string]any{"user_id": g.UserID, "role": g.Role, "region": g.RegionCode})
-	return g, nil
+	return g, s.cfg.Authz.GrantRemoved(c.UserContext(), g, v)
 }
 
-func (s *Server) audit(c *fiber.Ctx, action, object string, detail map[string]any) {
-	p := principal(c)
-	id := p.User.ID
-	if err := s.store.Audit(c.UserContext(), store.AuditEvent{
-		EventKey: fmt.Sprintf("admin/%d/%d", id, s.cfg.Now().UnixNano()), ActorID: &id, Action: action,
-		Object: object, Detail: mustJSON(detail)}); err != nil {
-		s.log.Error("audit write failed", "action", action, "error", err)
-	}
+func (s *Server) audit(c *fiber.Ctx, action, object string, detail map[string]any) error {
+	return s.store.Audit(c.UserContext(), s.adminEvent(c, action, object, detail))
+}
+
+// audited makes an administrative change and writes its audit event in one
+// transaction, so that no change stands without its event. change makes
+// the change with st, the transaction's store (and nothing else), and
+// names the event's object and detail.
+func (s *Server) audited(c *fiber.Ctx, action string,
+	change func(st *store.Store) (object string, detail map[string]any, err error)) error {
+	ctx := c.UserContext()
+	return s.store.Batch(ctx, func(st *store.Store) error {
+		object, detail, err := change(st)
+		if err != nil {
+			return err
+		}
+		// A crash drill stops here: the change written, its event not yet.
+		failpoint.Crash("api/audited/" + action)
+		return st.Audit(ctx, s.adminEvent(c, action, object, detail))
+	})
+}
+
+func (s *Server) adminEvent(c *fiber.Ctx, action, object string, detail map[string]any) store.AuditEvent {
+	id := principal(c).User.ID
+	return store.AuditEvent{EventKey: fmt.Sprintf("admin/%d/%d", id, s.cfg.Now().UnixNano()), ActorID: &id,
+		Action: action, Object: object, Detail: mustJSON(detail)}
 }
 
 var errNotRoot = errors.New("policies apply everywhere: only an administrator of a top-level region changes them")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -76,18 +77,26 @@ func (s *Server) addPolicy(c *fiber.Ctx) error {
 
 // allow adds a checked policy and audits it (if it was new); shared by
 // the JSON handler and the policies page.
+// errUnchanged ends an audited change that changed nothing.
+var errUnchanged = errors.New("unchanged")
+
 func (s *Server) allow(c *fiber.Ctx, p store.Policy) error {
-	v, err := s.store.PutPolicies(c.UserContext(), []store.Policy{p})
+	var v int64
+	err := s.audited(c, "policy.add", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		v, err = st.PutPolicies(c.UserContext(), []store.Policy{p})
+		if err == nil && v == 0 {
+			err = errUnchanged // nothing changed: nothing to audit
+		}
+		return "policy", map[string]any{"role": p.Role, "object": p.Object, "action": p.Action}, err
+	})
+	if errors.Is(err, errUnchanged) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	if v != 0 {
-		if err := s.cfg.Authz.PolicyChanged(c.UserContext(), p, true, v); err != nil {
-			return err
-		}
-		s.audit(c, "policy.add", "policy", map[string]any{"role": p.Role, "object": p.Object, "action": p.Action})
-	}
-	return nil
+	return s.cfg.Authz.PolicyChanged(c.UserContext(), p, true, v)
 }
 
 func (s *Server) removePolicy(c *fiber.Ctx) error {
@@ -104,15 +113,16 @@ func (s *Server) removePolicy(c *fiber.Ctx) error {
 // disallow removes a checked policy and audits it; shared by the JSON
 // handler and the policies page.
 func (s *Server) disallow(c *fiber.Ctx, p store.Policy) error {
-	v, err := s.store.RemovePolicy(c.UserContext(), p)
+	var v int64
+	err := s.audited(c, "policy.remove", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		v, err = st.RemovePolicy(c.UserContext(), p)
+		return "policy", map[string]any{"role": p.Role, "object": p.Object, "action": p.Action}, err
+	})
 	if err != nil {
 		return err
 	}
-	if err := s.cfg.Authz.PolicyChanged(c.UserContext(), p, false, v); err != nil {
-		return err
-	}
-	s.audit(c, "policy.remove", "policy", map[string]any{"role": p.Role, "object": p.Object, "action": p.Action})
-	return nil
+	return s.cfg.Authz.PolicyChanged(c.UserContext(), p, false, v)
 }
 
 type regionNode struct {
@@ -209,10 +219,12 @@ func (s *Server) importCSV(c *fiber.Ctx, body []byte) (int, error) {
 	if len(errs) > 0 {
 		return 0, invalid(errs)
 	}
-	if err := s.store.PutRegions(c.UserContext(), in); err != nil {
+	err = s.audited(c, "region.import", func(st *store.Store) (string, map[string]any, error) {
+		return "regions", map[string]any{"rows": len(in)}, st.PutRegions(c.UserContext(), in)
+	})
+	if err != nil {
 		return 0, err
 	}
-	s.audit(c, "region.import", "regions", map[string]any{"rows": len(in)})
 	return len(in), nil
 }
 

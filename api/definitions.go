@@ -92,17 +92,16 @@ func (s *Server) replaceDraft(c *fiber.Ctx) error {
 // saveDraft creates or replaces a parsed draft and audits it; shared by
 // the JSON handlers and the draft editor page.
 func (s *Server) saveDraft(c *fiber.Ctx, d process.Definition, create bool) (store.Draft, error) {
+	action, save := "definition.draft.replace", (*store.Store).ReplaceDraft
 	if create {
-		dr, err := s.store.CreateDraft(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
-		if err == nil {
-			s.audit(c, "definition.draft.create", "definition/"+d.Key, nil)
-		}
-		return dr, err
+		action, save = "definition.draft.create", (*store.Store).CreateDraft
 	}
-	dr, err := s.store.ReplaceDraft(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
-	if err == nil {
-		s.audit(c, "definition.draft.replace", "definition/"+d.Key, nil)
-	}
+	var dr store.Draft
+	err := s.audited(c, action, func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		dr, err = save(st, c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
+		return "definition/" + d.Key, nil, err
+	})
 	return dr, err
 }
 
@@ -185,11 +184,15 @@ func (s *Server) publish(c *fiber.Ctx) (int, *store.DefinitionRequest, error) {
 		r, err := s.request(c, store.DefinitionRequest{Kind: store.RequestPublish, Key: d.Key, Body: d.JSON()})
 		return 0, &r, err
 	}
-	v, err := s.store.PublishDefinition(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
+	var v int
+	err = s.audited(c, "definition.publish", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		v, err = st.PublishDefinition(c.UserContext(), d.Key, d.JSON(), &principal(c).User.ID)
+		return "definition/" + d.Key, map[string]any{"version": v}, err
+	})
 	if err != nil {
 		return 0, nil, err
 	}
-	s.audit(c, "definition.publish", "definition/"+d.Key, map[string]any{"version": v})
 	return v, nil, nil
 }
 

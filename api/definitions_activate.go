@@ -88,11 +88,10 @@ func (s *Server) activateVersion(c *fiber.Ctx, key string, req activationRequest
 			RegionCode: req.Region, RegionPath: path})
 		return &r, err
 	}
-	if err := s.store.Activate(c.UserContext(), key, req.Version, req.Region); err != nil {
-		return nil, err
-	}
-	s.audit(c, "definition.activate", "definition/"+key, map[string]any{"version": req.Version, "region": req.Region})
-	return nil, nil
+	return nil, s.audited(c, "definition.activate", func(st *store.Store) (string, map[string]any, error) {
+		return "definition/" + key, map[string]any{"version": req.Version, "region": req.Region},
+			st.Activate(c.UserContext(), key, req.Version, req.Region)
+	})
 }
 
 func (s *Server) listActivations(c *fiber.Ctx) error {
@@ -116,13 +115,13 @@ type requestView struct {
 // request records a publish or activation for a second administrator.
 func (s *Server) request(c *fiber.Ctx, r store.DefinitionRequest) (store.DefinitionRequest, error) {
 	r.RequestedBy = principal(c).User.ID
-	r, err := s.store.CreateRequest(c.UserContext(), r)
-	if err != nil {
-		return r, err
-	}
-	s.audit(c, "definition.request", "definition/"+r.Key,
-		map[string]any{"request": r.ID, "kind": r.Kind, "version": r.Version, "region": r.RegionCode})
-	return r, nil
+	err := s.audited(c, "definition.request", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		r, err = st.CreateRequest(c.UserContext(), r)
+		return "definition/" + r.Key, map[string]any{"request": r.ID, "kind": r.Kind, "version": r.Version,
+			"region": r.RegionCode}, err
+	})
+	return r, err
 }
 
 func (s *Server) listRequests(c *fiber.Ctx) error {
@@ -188,11 +187,11 @@ func (s *Server) approve(c *fiber.Ctx) (store.DefinitionRequest, error) {
 			return r, newProblem(fiber.StatusForbidden, "region "+r.RegionCode+": "+msg)
 		}
 	}
-	r, err = s.store.ApproveRequest(c.UserContext(), id, p.User.ID)
-	if err != nil {
-		return r, err
-	}
-	s.audit(c, "definition.request.approve", "definition/"+r.Key, map[string]any{"request": r.ID, "kind": r.Kind,
-		"version": r.Version, "region": r.RegionCode, "requested_by": r.RequestedBy})
-	return r, nil
+	err = s.audited(c, "definition.request.approve", func(st *store.Store) (string, map[string]any, error) {
+		var err error
+		r, err = st.ApproveRequest(c.UserContext(), id, p.User.ID)
+		return "definition/" + r.Key, map[string]any{"request": r.ID, "kind": r.Kind, "version": r.Version,
+			"region": r.RegionCode, "requested_by": r.RequestedBy}, err
+	})
+	return r, err
 }

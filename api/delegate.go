@@ -62,15 +62,19 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	if !official {
 		return badField("to_user", "must hold an official role over the task's region")
 	}
-	if err := s.store.Delegate(c.UserContext(), t.ID, principal(c).User.ID, to.ID, until); err != nil {
-		return err
-	}
-	// Acting for someone is a grant of their power to decide: audited.
+	// Acting for someone is a grant of their power to decide: audited, in
+	// the same transaction.
 	by := principal(c).User.ID
-	if err := s.store.Audit(c.UserContext(), store.AuditEvent{EventKey: fmt.Sprintf("delegate/%d/%d", t.ID, now.UnixNano()),
-		ActorID: &by, Action: "task.delegate", Object: fmt.Sprintf("task/%d", t.ID),
-		Detail: mustJSON(map[string]any{"to_user": to.ID, "until": until})}); err != nil {
-		s.log.Error("audit write failed", "action", "task.delegate", "error", err)
+	err = s.store.Batch(c.UserContext(), func(st *store.Store) error {
+		if err := st.Delegate(c.UserContext(), t.ID, by, to.ID, until); err != nil {
+			return err
+		}
+		return st.Audit(c.UserContext(), store.AuditEvent{EventKey: fmt.Sprintf("delegate/%d/%d", t.ID, now.UnixNano()),
+			ActorID: &by, Action: "task.delegate", Object: fmt.Sprintf("task/%d", t.ID),
+			Detail: mustJSON(map[string]any{"to_user": to.ID, "until": until})})
+	})
+	if err != nil {
+		return err
 	}
 	t, _ = s.store.Task(c.UserContext(), t.ID)
 	return c.JSON(viewOfTask(t, now))

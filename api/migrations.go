@@ -131,7 +131,12 @@ func (s *Server) applyMigration(c *fiber.Ctx) error {
 		}
 		results = append(results, res)
 	}
-	s.audit(c, "definition.migrate", "definition/"+c.Params("key"),
+	// The cases moved are in their workflows' histories and timelines; the
+	// event records the request and its outcome.
+	err = s.audit(c, "definition.migrate", "definition/"+c.Params("key"),
 		map[string]any{"from": req.From, "to": req.To, "mapping": req.Mapping, "moved": moved, "open": len(plan.cases)})
+	if err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"moved": moved, "results": results})
 }

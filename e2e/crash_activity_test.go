@@ -86,3 +86,56 @@ func caseTasks(t *testing.T, dataDir string, caseID int64) map[string]int {
 	require.NoError(t, rows.Err())
 	return out
 }
+
+// TestCrashBetweenChangeAndAudit: dev dies by SIGKILL (a failpoint) after
+// an administrator's grant is written and before its audit event is. The
+// two share one transaction, so after the restart neither is there; the
+// same request then makes both, and the audit chain verifies.
+func TestCrashBetweenChangeAndAudit(t *testing.T) {
+	dataDir := t.TempDir()
+	prepare(t, dataDir, "PT4S")
+	addUser(t, dataDir, "village_officer9", "village_officer", "430721100201")
+	const point = "api/audited/grant.add"
+	first := startDevEnv(t, dataDir, []string{failpoint.Env + "=" + point})
+	c := newDrillClient(first)
+	grant := map[string]string{"user": "village_officer9", "role": "village_officer", "region": "430721100202"}
+	st, err := c.do("POST", "/api/v1/admin/grants", "admin", grant, nil)
+	require.Error(t, err, "the grant should be cut off by the crash, got %d", st)
+	select {
+	case <-first.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the failpoint did not stop dev")
+	}
+	require.Contains(t, first.stderr.String(), "failpoint "+point)
+	grants, events := grantAndEvents(t, dataDir, "village_officer9", "430721100202")
+	t.Logf("killed between the grant and its audit event: %d grant(s), %d grant.add event(s) stored", grants, events)
+	require.Zero(t, grants, "the grant must not stand without its audit event")
+	require.Zero(t, events)
+
+	second := startDev(t, dataDir)
+	c.cur.Store(second)
+	st, err = c.do("POST", "/api/v1/admin/grants", "admin", grant, nil)
+	require.NoError(t, err)
+	require.Equal(t, 201, st)
+	second.stop()
+	grants, events = grantAndEvents(t, dataDir, "village_officer9", "430721100202")
+	require.Equal(t, [2]int64{1, 1}, [2]int64{grants, events}, "after the retry: one grant, one event")
+	out, err := runBinary(t, "audit", "verify", "--data-dir", dataDir)
+	require.NoError(t, err, out)
+	require.Contains(t, out, "audit trail intact")
+}
+
+// grantAndEvents counts a user's grants in a region and the grant.add
+// audit events, read with SQL while no dev runs.
+func grantAndEvents(t *testing.T, dataDir, user, region string) (grants, events int64) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	defer st.Close()
+	require.NoError(t, st.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
+		WHERE u.username = ? AND g.region_code = ?`, user, region).Scan(&grants))
+	require.NoError(t, st.SQL().QueryRowContext(ctx,
+		"SELECT COUNT(*) FROM audit_events WHERE action = 'grant.add'").Scan(&events))
+	return grants, events
+}
