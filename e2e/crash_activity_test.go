@@ -35,12 +35,7 @@ func TestCrashInsideActivity(t *testing.T) {
 	st, err := c.do("POST", fmt.Sprintf("/api/v1/tasks/%d/decision", taskID), "township_approver",
 		map[string]string{"action": "approve", "comment": "核实无误"}, nil)
 	require.Error(t, err, "the decision should be cut off by the crash, got %d", st)
-	select {
-	case <-first.exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the failpoint did not stop dev")
-	}
-	require.Contains(t, first.stderr.String(), "failpoint "+point)
+	first.requireKilledAt(point)
 	before := caseTasks(t, dataDir, id)
 	t.Logf("killed inside OpenTask(paperwork); tasks of the case as the crash left them: %v", before)
 
@@ -64,6 +59,17 @@ func TestCrashInsideActivity(t *testing.T) {
 	n := readDrillCounts(t, dataDir)
 	require.Equal(t, drillCounts{Cases: 1, Approved: 1, Tasks: 3, DecidedTasks: 3, Decisions: 3, DecisionAudits: 3}, n)
 	requireNoPersonalData(t, first, second)
+}
+
+// requireKilledAt waits for the failpoint named point to kill dev.
+func (d *dev) requireKilledAt(point string) {
+	d.t.Helper()
+	select {
+	case <-d.exited:
+	case <-time.After(30 * time.Second):
+		d.t.Fatal("the failpoint did not stop dev")
+	}
+	require.Contains(d.t, d.stderr.String(), "failpoint "+point)
 }
 
 // caseTasks counts a case's tasks per stage, read with SQL while no dev runs.
@@ -101,12 +107,7 @@ func TestCrashBetweenChangeAndAudit(t *testing.T) {
 	grant := map[string]string{"user": "village_officer9", "role": "village_officer", "region": "430721100202"}
 	st, err := c.do("POST", "/api/v1/admin/grants", "admin", grant, nil)
 	require.Error(t, err, "the grant should be cut off by the crash, got %d", st)
-	select {
-	case <-first.exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the failpoint did not stop dev")
-	}
-	require.Contains(t, first.stderr.String(), "failpoint "+point)
+	first.requireKilledAt(point)
 	grants, events := grantAndEvents(t, dataDir, "village_officer9", "430721100202")
 	t.Logf("killed between the grant and its audit event: %d grant(s), %d grant.add event(s) stored", grants, events)
 	require.Zero(t, grants, "the grant must not stand without its audit event")
