@@ -92,9 +92,11 @@ func (s *Server) ResendUpdates(ctx context.Context, due time.Time) (int, error) 
 		_, ok, err := s.resend(ctx, u)
 		switch {
 		case !ok:
+			// No answer (the workers may be down): the rest would wait as
+			// long; they are due again after their backoff.
 			s.log.Warn("outbox: update not answered, will retry", "update", u.UpdateID, "attempt", u.Attempts,
 				"error", err)
-			continue
+			return n, nil
 		case err != nil:
 			s.log.Info("outbox: resent update refused", "update", u.UpdateID, "workflow", u.WorkflowID,
 				"reason", err.Error())
