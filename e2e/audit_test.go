@@ -3,13 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -96,8 +93,7 @@ func readTrail(t *testing.T, c *drillClient, caseID int64, user string) auditTra
 func tamper(t *testing.T, dataDir, stmt string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	res, err := st.SQL().ExecContext(ctx, stmt)
 	require.NoError(t, err)

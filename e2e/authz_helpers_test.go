@@ -9,10 +9,8 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -62,8 +60,7 @@ func prepareAuthz(t *testing.T, dataDir, notice string) map[string]int64 {
 	t.Helper()
 	prepare(t, dataDir, notice)
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	ids := map[string]int64{}
 	for _, u := range azExtraUsers {

@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -520,8 +518,7 @@ func (ad *azAdmin) send(t *testing.T, user, method string, req azRequest, action
 // requireAudited reads audit_events of the stopped dev's database.
 func (ad *azAdmin) requireAudited(t *testing.T, dataDir string) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	rows, err := st.SQL().QueryContext(ctx, `SELECT actor_id, action, object FROM audit_events WHERE event_key LIKE 'admin/%' ORDER BY id`)
 	require.NoError(t, err)

@@ -5,14 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -100,8 +97,7 @@ func badCatalogue(t *testing.T, secret string, caseID, taskID int64) []badReques
 func dbFingerprint(t *testing.T, dataDir string) map[string]string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	db := st.SQL()
 	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'rate_limits'")

@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -24,11 +22,10 @@ import (
 func prepare(t *testing.T, dataDir string, notice string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	require.NoError(t, st.Migrate(ctx))
-	_, err = st.SeedDemo(ctx)
+	_, err := st.SeedDemo(ctx)
 	require.NoError(t, err)
 	_, err = st.CreateUser(ctx, store.NewUser{Username: "county_approver2", DisplayName: "钱志远", Password: "demo",
 		Grants: []store.NewGrant{{Role: "county_approver", Region: "430721"}}})

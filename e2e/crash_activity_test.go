@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -76,8 +74,7 @@ func (d *dev) requireKilledAt(point string) {
 func caseTasks(t *testing.T, dataDir string, caseID int64) map[string]int {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	rows, err := st.SQL().QueryContext(ctx, "SELECT stage, COUNT(*) FROM tasks WHERE case_id = ? GROUP BY stage", caseID)
 	require.NoError(t, err)
@@ -131,8 +128,7 @@ func TestCrashBetweenChangeAndAudit(t *testing.T) {
 func grantAndEvents(t *testing.T, dataDir, user, region string) (grants, events int64) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	require.NoError(t, st.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM grants g JOIN users u ON u.id = g.user_id
 		WHERE u.username = ? AND g.region_code = ?`, user, region).Scan(&grants))

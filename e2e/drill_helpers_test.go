@@ -7,16 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -185,8 +182,7 @@ type drillCounts struct {
 func readDrillCounts(t *testing.T, dataDir string) drillCounts {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	var n drillCounts
 	for _, q := range []struct {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"
 )
 
@@ -190,3 +192,12 @@ func runBinary(t *testing.T, args ...string) (string, error) {
 }
 
 func splitArgs(s string) []string { return strings.Fields(s) }
+
+// openDataDir opens the application database of a data dir, for reading
+// or preparing it while no dev runs; the caller closes it.
+func openDataDir(t *testing.T, dataDir string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	return st
+}

@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -174,10 +172,9 @@ func pool(n, workers int, fn func(i int) error) (wait func() []error) {
 func addUser(t *testing.T, dataDir, name, role, region string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
-	_, err = st.CreateUser(ctx, store.NewUser{Username: name, DisplayName: name, Password: "demo",
+	_, err := st.CreateUser(ctx, store.NewUser{Username: name, DisplayName: name, Password: "demo",
 		Grants: []store.NewGrant{{Role: role, Region: region}}})
 	require.NoError(t, err)
 }
@@ -186,8 +183,7 @@ func addUser(t *testing.T, dataDir, name, role, region string) {
 func countDecisions(t *testing.T, dataDir, stage string) int64 {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	defer st.Close()
 	var n int64
 	require.NoError(t, st.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM case_events e JOIN cases c ON c.id = e.case_id "+

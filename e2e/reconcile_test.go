@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,10 +16,9 @@ import (
 func TestOrphanCaseIsStarted(t *testing.T) {
 	ctx := context.Background()
 	dataDir := t.TempDir()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
+	st := openDataDir(t, dataDir)
 	require.NoError(t, st.Migrate(ctx))
-	_, err = st.SeedDemo(ctx)
+	_, err := st.SeedDemo(ctx)
 	require.NoError(t, err)
 	for _, d := range process.Builtins() {
 		require.NoError(t, st.PublishBuiltin(ctx, d.Key, d.JSON()))

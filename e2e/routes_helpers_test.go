@@ -9,10 +9,8 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,9 +45,8 @@ func startRoutes(t *testing.T, notice string, users ...string) *routes {
 	dataDir := t.TempDir()
 	prepare(t, dataDir, notice)
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(dataDir, "assistflow.db"), slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = st.CreateUser(ctx, store.NewUser{Username: secondOfficer, DisplayName: "林晓东", Password: "demo",
+	st := openDataDir(t, dataDir)
+	_, err := st.CreateUser(ctx, store.NewUser{Username: secondOfficer, DisplayName: "林晓东", Password: "demo",
 		Grants: []store.NewGrant{{Role: "village_officer", Region: village1}}})
 	require.NoError(t, err)
 	require.NoError(t, st.Close())
