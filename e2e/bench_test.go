@@ -43,6 +43,7 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 		require.Positive(t, side.Decision.P50Ms)
 		require.GreaterOrEqual(t, side.Decision.P99Ms, side.Decision.P50Ms)
 	}
+	require.Contains(t, stdout.String(), `"settle_seconds"`)
 	require.InDelta(t, e.Platform.CasesPerSec/e.Baseline.CasesPerSec, e.Ratio, 1e-9)
 
 	wantDBs := []string{"sqlite"}

@@ -61,12 +61,19 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	if d == migrations.SQLite {
-		// One writer at a time is SQLite's rule; a few connections let
-		// readers proceed under WAL while _txlock=immediate queues writers
-		// on busy_timeout instead of failing on lock upgrade.
-		sqlDB.SetMaxOpenConns(4)
+		// One connection for the process. SQLite runs one writer at a
+		// time and does all its work on the caller's CPU, so more
+		// connections add no throughput, only cost: a connection that
+		// sees another one's commit drops its whole page cache, and a
+		// writer waiting for the lock sleeps in busy_timeout's steps.
+		// With four connections the end-to-end bench did 14.8 cases/s,
+		// with one 22 (docs/benchmarks.md). Other processes on the same
+		// file (audit verify, migrate) still queue on busy_timeout.
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetMaxIdleConns(1)
 	} else {
 		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
 	}
 	s := &Store{db: db, dialect: d, now: func() time.Time { return time.Now().UTC() }}
 	if err := s.Ping(ctx); err != nil {
@@ -95,7 +102,7 @@ func sqliteDSN(path string) string {
 func (s *Store) Dialect() migrations.Dialect { return s.dialect }
 
 // SetMaxConns caps the connections this process opens (by default 20 on
-// PostgreSQL, 4 on SQLite): with many processes on one PostgreSQL server,
+// PostgreSQL, 1 on SQLite): with many processes on one PostgreSQL server,
 // processes × cap must stay under its max_connections.
 func (s *Store) SetMaxConns(n int) {
 	if db, err := s.db.DB(); err == nil && n > 0 {

@@ -156,5 +156,5 @@ func benchE2E(ctx context.Context, o benchOptions, dir string, log *slog.Logger)
 		return nil, err
 	}
 	return bench.RunE2E(ctx, bench.E2EConfig{APIURL: d.apiURL, Temporal: d.client, Store: d.store,
-		Cases: o.cases, Approvers: o.approvers})
+		Cases: o.cases, Approvers: o.approvers, Queue: cfg.Temporal.TaskQueue})
 }

@@ -31,7 +31,7 @@ type Config struct {
 	HealthAddr string
 	Database   string // DSN; empty means <data-dir>/assistflow.db
 	// DatabaseMaxConns caps the process's database connections; 0 keeps
-	// the store's default (20 on PostgreSQL, 4 on SQLite).
+	// the store's default (20 on PostgreSQL, 1 on SQLite).
 	DatabaseMaxConns int
 	LogFormat        string // text | json
 	LogLevel         string // debug | info | warn | error
@@ -117,7 +117,7 @@ func (c *Config) Bind(fs *pflag.FlagSet, groups int) {
 	if groups&FlagsCommon != 0 {
 		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for the SQLite files, keys and uploads")
 		fs.StringVar(&c.Database, "database", c.Database, "application database: a SQLite file path or a postgres:// DSN (default <data-dir>/assistflow.db)")
-		fs.IntVar(&c.DatabaseMaxConns, "database-max-conns", c.DatabaseMaxConns, "most database connections this process opens (0: 20 on PostgreSQL, 4 on SQLite)")
+		fs.IntVar(&c.DatabaseMaxConns, "database-max-conns", c.DatabaseMaxConns, "most database connections this process opens (0: 20 on PostgreSQL, 1 on SQLite)")
 		fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: text or json")
 		fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn or error")
 		fs.StringVar(&c.CalendarFile, "calendar-file", c.CalendarFile, "JSON file of regional holiday and working-day overrides")
