@@ -42,7 +42,9 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 		require.Equal(t, 15, side.Decision.N, "5 cases × 3 decisions")
 		require.Positive(t, side.Decision.P50Ms)
 		require.GreaterOrEqual(t, side.Decision.P99Ms, side.Decision.P50Ms)
+		require.Positive(t, side.CPUPerCase, "CPU time per case")
 	}
+	require.InDelta(t, e.Baseline.CPUPerCase/e.Platform.CPUPerCase, e.CPURatio, 1e-9)
 	require.Contains(t, stdout.String(), `"settle_seconds"`)
 	require.InDelta(t, e.Platform.CasesPerSec/e.Baseline.CasesPerSec, e.Ratio, 1e-9)
 

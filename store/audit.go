@@ -81,21 +81,20 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 
 // appendAudit links e after its chain's head and moves the head, holding
 // the head row locked (PostgreSQL) or the database's single write lock
-// (SQLite) until the transaction commits.
+// (SQLite) until the transaction commits. Three statements: the upsert
+// creates a new chain's head and, on PostgreSQL, locks an existing one as
+// SELECT … FOR UPDATE would; the event's insert does nothing for a key
+// already stored (a retry), which then leaves the head alone.
 func appendAudit(tx *gorm.DB, e *AuditEvent) error {
 	if e.RegionPath == "" {
 		e.RegionPath = objectRegion(tx, e.Object)
 	}
 	e.Chain = ChainOf(e.RegionPath)
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&auditHead{Chain: e.Chain}).Error; err != nil {
-		return err
-	}
 	var head auditHead
-	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("chain = ?", e.Chain).Take(&head).Error; err != nil {
-		return err
-	}
-	var n int64
-	if err := tx.Model(&AuditEvent{}).Where("event_key = ?", e.EventKey).Count(&n).Error; err != nil || n > 0 {
+	err := tx.Raw(`INSERT INTO audit_heads (chain, seq, hash) VALUES (?, 0, '')
+		ON CONFLICT (chain) DO UPDATE SET chain = excluded.chain RETURNING chain, seq, hash`, e.Chain).
+		Scan(&head).Error
+	if err != nil {
 		return err
 	}
 	e.Seq, e.PrevHash = head.Seq+1, head.Hash
@@ -104,8 +103,9 @@ func appendAudit(tx *gorm.DB, e *AuditEvent) error {
 		return err
 	}
 	e.Hash = h
-	if err := tx.Create(e).Error; err != nil {
-		return err
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_key"}}, DoNothing: true}).Create(e)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
 	}
 	return tx.Model(&auditHead{}).Where("chain = ?", e.Chain).
 		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash}).Error

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/assistflow/assistflow/process"
@@ -31,6 +32,11 @@ type Throughput struct {
 	// Decision is the latency of one decision: the HTTP call on the
 	// platform, the Update round trip on the baseline.
 	Decision Latency `json:"decision"`
+	// CPUPerCase is the whole process's CPU time (user and system: the
+	// server, the worker, the API, the databases and the driver) over the
+	// measured run, per case. Other load on the machine barely moves it,
+	// where it moves cases/s a lot.
+	CPUPerCase float64 `json:"cpu_ms_per_case"`
 	// Settle is how long the server's visibility writes of this side's
 	// workflows ran on after its last case ended; it is not in Seconds.
 	Settle float64 `json:"settle_seconds"`
@@ -45,6 +51,9 @@ type E2EResult struct {
 	Baseline  Throughput `json:"baseline"`
 	// Ratio is platform cases/s over baseline cases/s (the goal is ≥ 0.8).
 	Ratio float64 `json:"ratio"`
+	// CPURatio is baseline CPU per case over platform CPU per case: the
+	// throughput ratio two saturated cores would give.
+	CPURatio float64 `json:"cpu_ratio"`
 }
 
 // benchProgram's chain is replaced, in the bench county only, by three
@@ -110,13 +119,14 @@ func RunE2E(ctx context.Context, cfg E2EConfig) (*E2EResult, error) {
 		if _, err := fanOut(ctx, cfg.Approvers, 0, warm, side.drive); err != nil {
 			return nil, fmt.Errorf("%s warm-up: %w", side.name, err)
 		}
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime()
 		lat, err := fanOut(ctx, cfg.Approvers, warm, warm+cfg.Cases, side.drive)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", side.name, err)
 		}
 		secs := time.Since(start).Seconds()
-		*side.out = Throughput{Seconds: secs, CasesPerSec: float64(cfg.Cases) / secs, Decision: Summarize(lat)}
+		*side.out = Throughput{Seconds: secs, CasesPerSec: float64(cfg.Cases) / secs, Decision: Summarize(lat),
+			CPUPerCase: float64((cpuTime() - cpu).Microseconds()) / 1000 / float64(cfg.Cases)}
 		ended := time.Now()
 		if err := settle(ctx, cfg.Temporal, side.queue, began); err != nil {
 			return nil, fmt.Errorf("%s: %w", side.name, err)
@@ -125,6 +135,9 @@ func RunE2E(ctx context.Context, cfg E2EConfig) (*E2EResult, error) {
 	}
 	if res.Baseline.CasesPerSec > 0 {
 		res.Ratio = res.Platform.CasesPerSec / res.Baseline.CasesPerSec
+	}
+	if res.Platform.CPUPerCase > 0 {
+		res.CPURatio = res.Baseline.CPUPerCase / res.Platform.CPUPerCase
 	}
 	return res, nil
 }
@@ -140,6 +153,15 @@ func settle(ctx context.Context, c client.Client, queue string, since time.Time)
 		n, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
 		return err == nil && n.GetCount() == 0, err
 	})
+}
+
+// cpuTime is the CPU time this process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // fanOut runs cases [from, to) on n concurrent workers, each taking every

@@ -51,12 +51,15 @@ func (r Report) Print(w io.Writer) {
 		r.Machine.MemGiB, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch)
 	if e := r.E2E; e != nil {
 		fmt.Fprintf(w, "end to end (%d cases, %d approvers, 3 reviews)\n", e.Cases, e.Approvers)
-		row(w, "", "cases/s", "decision p50 ms", "decision p99 ms", "visibility settle s")
-		row(w, "platform (HTTP)", f2(e.Platform.CasesPerSec), f2(e.Platform.Decision.P50Ms), f2(e.Platform.Decision.P99Ms),
-			f2(e.Platform.Settle))
-		row(w, "bare Temporal", f2(e.Baseline.CasesPerSec), f2(e.Baseline.Decision.P50Ms), f2(e.Baseline.Decision.P99Ms),
-			f2(e.Baseline.Settle))
-		fmt.Fprintf(w, "  ratio platform/baseline: %.2f\n\n", e.Ratio)
+		row(w, "", "cases/s", "decision p50 ms", "decision p99 ms", "CPU ms/case", "visibility settle s")
+		for _, side := range []struct {
+			name string
+			t    Throughput
+		}{{"platform (HTTP)", e.Platform}, {"bare Temporal", e.Baseline}} {
+			row(w, side.name, f2(side.t.CasesPerSec), f2(side.t.Decision.P50Ms), f2(side.t.Decision.P99Ms),
+				f2(side.t.CPUPerCase), f2(side.t.Settle))
+		}
+		fmt.Fprintf(w, "  ratio platform/baseline: %.2f (CPU per case: %.2f)\n\n", e.Ratio, e.CPURatio)
 	}
 	for _, in := range r.Inbox {
 		fmt.Fprintf(w, "inbox page on %s (%d villages)\n", in.Database, in.Villages)
