@@ -83,13 +83,13 @@ func TestInboxPagesThroughEveryTask(t *testing.T) {
 	require.Len(t, first.rows, 50, "the default page size is the API's")
 	require.NotContains(t, first.links, "prev")
 	require.NotContains(t, first.links, "first")
-	require.Contains(t, first.body, `data-page="number">页码 1<`)
+	require.Contains(t, first.body, `data-page="number">第 1 页<`)
 	require.NotEmpty(t, first.links["next"])
 
 	second := b.inbox(first.links["next"])
 	require.Len(t, second.rows, 7)
 	require.NotContains(t, second.links, "next", "the last page has no next")
-	require.Contains(t, second.body, `data-page="number">页码 2<`)
+	require.Contains(t, second.body, `data-page="number">第 2 页<`)
 	all := append(append([]int64{}, first.rows...), second.rows...)
 	require.Equal(t, want, all, "every task once, in task order")
 
