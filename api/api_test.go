@@ -11,6 +11,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +30,16 @@ import (
 // what the API decides on its own.
 func newTestServer(t *testing.T, mod func(*Config)) *Server {
 	t.Helper()
+	return newTestServerAt(t, filepath.Join(t.TempDir(), "app.db"), mod)
+}
+
+// newTestServerAt is newTestServer on a given database file: two servers
+// on one file stand for two serve processes sharing a database.
+func newTestServerAt(t *testing.T, dsn string, mod func(*Config)) *Server {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
-	st := storetest.Demo(t)
+	st := storetest.DemoAt(t, dsn)
 	az, err := rbac.New(ctx, st, log)
 	require.NoError(t, err)
 	cfg := Config{Store: st, Authz: az, JWTSecret: []byte("test-secret"), Log: log, Blobs: store.DiskBlobs{Dir: t.TempDir()}}

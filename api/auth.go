@@ -169,10 +169,14 @@ func (s *Server) ownClaims(raw string) (jwt.RegisteredClaims, error) {
 }
 
 // tokenUser finds the user a token names: our own HS256 tokens carry the
-// user id; an external issuer's carry a username claim.
+// user id and are refused once signed out; an external issuer's carry a
+// username claim.
 func (s *Server) tokenUser(ctx context.Context, raw string) (store.User, error) {
 	claims, err := s.ownClaims(raw)
 	if err == nil {
+		if err := s.notRevoked(ctx, claims); err != nil {
+			return store.User{}, err
+		}
 		id, err := strconv.ParseInt(claims.Subject, 10, 64)
 		if err != nil {
 			return store.User{}, err
@@ -201,6 +205,8 @@ func tokenTrouble(err error) string {
 		return "user is unknown or disabled"
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "the token has expired: sign in again"
+	case errors.Is(err, errTokenRevoked):
+		return "the token was signed out: sign in again"
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "the token is malformed"
 	}

@@ -284,18 +284,29 @@ func (s *Server) objectCase(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if n := utf8.RuneCountInString(req.Reason); n == 0 || n > 2000 {
-		return badField("reason", "is required, at most 2000 characters")
-	}
-	p := principal(c)
 	key := c.Get("Idempotency-Key", strconv.FormatInt(s.cfg.Now().UnixNano(), 10))
-	res, err := s.update(c.UserContext(), workflows.ApprovalID(id), workflows.UpdateObject,
-		fmt.Sprintf("object/%d/%s", p.User.ID, key),
-		workflows.ObjectionFiling{ActorID: p.User.ID, Reason: req.Reason, Anonymous: req.Anonymous})
+	res, err := s.object(c.UserContext(), principal(c), id, key, req)
 	if err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(fiber.Map{"objection_id": res.ObjectionID, "case_id": id, "status": "open"})
+}
+
+// object files an objection to a case on notice through the case's
+// workflow, whose validator judges who may object; the API and the notice
+// board page both file through it. key makes a retried request one
+// objection: it names the Update, and Temporal answers a repeated Update
+// id with the first answer.
+func (s *Server) object(ctx context.Context, p *Principal, caseID int64, key string, req textRequest) (workflows.Result, error) {
+	switch n := utf8.RuneCountInString(req.Reason); {
+	case n == 0:
+		return workflows.Result{}, badField("reason", "is required")
+	case n > 2000:
+		return workflows.Result{}, badField("reason", "must be at most 2000 characters")
+	}
+	return s.update(ctx, workflows.ApprovalID(caseID), workflows.UpdateObject,
+		fmt.Sprintf("object/%d/%s", p.User.ID, key),
+		workflows.ObjectionFiling{ActorID: p.User.ID, Reason: req.Reason, Anonymous: req.Anonymous})
 }
 
 func decodeOptionalJSON(c *fiber.Ctx, dst any) error {

@@ -7,7 +7,8 @@ import (
 )
 
 // applicantPages are the pages of applicants: apply, my cases, a case
-// with its timeline and progress, uploads, withdrawal, the notice board.
+// with its timeline and progress, uploads, withdrawal, the notice board
+// with its objection form (pages_notices.go).
 // The case page serves officials too (pages_case.go).
 func (s *Server) applicantPages() []pageRoute {
 	readCase := need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)
@@ -21,6 +22,7 @@ func (s *Server) applicantPages() []pageRoute {
 		{"POST", "/cases/:id/materials", s.pageSupply, need(rbac.ObjCase, rbac.ActSupply), ""},
 		{"POST", "/cases/:id/files", s.pageUpload, need(rbac.ObjCase, rbac.ActAttach), ""},
 		{"GET", "/notices", s.pageNotices, need(rbac.ObjNotice, rbac.ActRead), "nav.notices"},
+		{"POST", "/notices/:id/objections", s.pageObject, need(rbac.ObjCase, rbac.ActObject), ""},
 	}
 }
 
@@ -36,38 +38,4 @@ func (s *Server) pageMyCases(c *fiber.Ctx) error {
 		items = append(items, summaryOf(x))
 	}
 	return s.render(c, "my_cases", "my_cases.title", fiber.Map{"Cases": items})
-}
-
-// pageNotices shows the notice board of one of the user's regions (the
-// first by default). Like the API's board it names households, never
-// their ID numbers or phones.
-func (s *Server) pageNotices(c *fiber.Ctx) error {
-	p := principal(c)
-	var regions []store.Region
-	seen := map[string]bool{}
-	for _, g := range p.Grants {
-		if seen[g.RegionCode] || !s.cfg.Authz.Allowed(p.User.ID, g.RegionPath, rbac.ObjNotice, rbac.ActRead) {
-			continue
-		}
-		seen[g.RegionCode] = true
-		r, err := s.store.Region(c.UserContext(), g.RegionCode)
-		if err != nil {
-			return err
-		}
-		regions = append(regions, r)
-	}
-	if len(regions) == 0 {
-		return store.ErrNotFound
-	}
-	cur := regions[0]
-	for _, r := range regions {
-		if r.Code == c.Query("region") {
-			cur = r
-		}
-	}
-	items, err := s.store.Board(c.UserContext(), cur.Path, 200)
-	if err != nil {
-		return err
-	}
-	return s.render(c, "notices", "notices.title", fiber.Map{"Regions": regions, "Region": cur, "Items": items})
 }

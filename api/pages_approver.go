@@ -35,8 +35,9 @@ func (s *Server) pageInbox(c *fiber.Ctx) error {
 	return s.renderInbox(c, nil)
 }
 
-// renderInbox shows one tab of the inbox with the counts of all tabs and
-// the filters, read by the same inboxQuery as GET /api/v1/tasks.
+// renderInbox shows one page of one tab of the inbox with the counts of
+// all tabs, the filters and the paging links, read by the same inboxQuery
+// (view, filters, limit, cursor) as GET /api/v1/tasks.
 func (s *Server) renderInbox(c *fiber.Ctx, results []fiber.Map) error {
 	q, err := s.inboxQuery(c)
 	if err != nil {
@@ -71,9 +72,14 @@ func (s *Server) renderInbox(c *fiber.Ctx, results []fiber.Map) error {
 			(t.AssigneeID == nil || *t.AssigneeID == p.User.ID)
 		rows = append(rows, r)
 	}
+	pager, err := inboxPaging(c, next)
+	if err != nil {
+		return err
+	}
 	return s.render(c, "inbox", "inbox.title", fiber.Map{"Rows": rows, "Counts": counts, "View": q.View,
-		"Program": q.Program, "Region": c.Query("region"), "Stage": q.Stage, "Regions": regions,
-		"Batch": batch, "Results": results, "More": next != 0, "Query": c.Request().URI().QueryArgs().String()})
+		"Program": q.Program, "Region": c.Query("region"), "Stage": q.Stage, "Limit": q.Limit, "Regions": regions,
+		"Batch": batch, "Results": results, "Pager": pager,
+		"BatchAction": "/inbox/batch?" + c.Request().URI().QueryArgs().String()})
 }
 
 // inboxRegions are the regions a user's task scopes cover, for the filter.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,6 +107,7 @@ var formatFuncs = template.FuncMap{
 	"programs":    func() []string { return process.Programs },
 	"grades":      func() []string { return []string{"1", "2", "3", "4"} },
 	"tabs":        func() []string { return inboxTabs },
+	"pageSizes":   pageSizes,
 	"count":       tabCount,
 	"stages":      reviewStages,
 	"blankMember": func() memberRow { return memberRow{Relation: "spouse"} },
@@ -131,6 +133,17 @@ func dict(kv ...any) (map[string]any, error) {
 
 // inboxTabs are the inbox views in tab order.
 var inboxTabs = []string{store.ViewMine, store.ViewClaimable, store.ViewDueSoon, store.ViewOverdue, store.ViewAll}
+
+// pageSizes are the inbox's page sizes to choose from, with the current
+// one (an address may ask for any size the API takes).
+func pageSizes(current int) []int {
+	sizes := []int{20, 50, 100, 200}
+	if !slices.Contains(sizes, current) {
+		sizes = append(sizes, current)
+		slices.Sort(sizes)
+	}
+	return sizes
+}
 
 // tabCount is the number on a tab; "all" shows none.
 func tabCount(c store.InboxCounts, view string) int64 {

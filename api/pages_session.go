@@ -64,6 +64,9 @@ func (s *Server) sessionPrincipal(c *fiber.Ctx, raw string) (*Principal, string,
 	if err != nil || claims.ID == "" {
 		return nil, "", errors.New("invalid session")
 	}
+	if err := s.notRevoked(c.UserContext(), claims); err != nil {
+		return nil, "", err
+	}
 	id, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil {
 		return nil, "", err
@@ -136,11 +139,22 @@ func (s *Server) pageLoginSubmit(c *fiber.Ctx) error {
 	return c.Redirect(next, fiber.StatusSeeOther)
 }
 
-// pageLogout ends the browser's session. The token itself stays valid
-// until it expires (sessions are stateless); the cookie is gone.
+// pageLogout ends the browser's session: the cookie goes, and the token
+// it held is revoked on the server, so a copy of it (another tab, a
+// stolen cookie, a bearer header) is refused from now on. If the
+// revocation cannot be stored, the sign-out fails visibly and the cookie
+// stays: the user must not believe a live token is dead.
 func (s *Server) pageLogout(c *fiber.Ctx) error {
+	claims, err := s.ownClaims(c.Cookies(sessionCookie))
+	if err != nil {
+		return newProblem(fiber.StatusUnauthorized, "error.signin")
+	}
+	if err := s.revokeToken(c.UserContext(), claims); err != nil {
+		return err
+	}
 	s.clearCookie(c, sessionCookie)
 	s.setFlash(c, "flash.signed_out")
+	s.log.Info("page sign-out", "user", principal(c).User.ID)
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 

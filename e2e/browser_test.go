@@ -20,7 +20,7 @@ import (
 // 1280×800 and 800×1280 and written as a screenshot.
 func TestBrowserChain(t *testing.T) {
 	dataDir := t.TempDir()
-	prepare(t, dataDir, "PT8S")
+	prepare(t, dataDir, "PT20S") // long enough to object while the case is on notice
 	d := startDev(t, dataDir)
 	b := newChrome(t, d.base)
 	abs, _ := filepath.Abs(screenshotDir)
@@ -50,11 +50,25 @@ func TestBrowserChain(t *testing.T) {
 	b.waitInboxRow(caseID)
 	b.decideInInbox(caseID, "")
 
-	// On notice: the village board names the household, masked.
+	// On notice: a resident (here the village officer) objects from the
+	// board. The notice stays up while the objection is open.
+	b.signIn("village_officer")
+	b.objectFromBoard(caseID, "该户家中有货车一辆")
+
+	// The village board names the household, masked.
 	b.signIn("applicant")
 	b.open("/notices")
 	require.Contains(t, b.text("main table"), head)
 	b.capture("notices")
+
+	// The committee sees the objection on the case page and dismisses it.
+	b.signIn("village_committee")
+	b.waitInboxRow(caseID)
+	b.submit(fmt.Sprintf(`tr[data-case="%d"] a`, caseID))
+	require.Contains(t, b.text("ol.timeline"), "该户家中有货车一辆")
+	b.do(chromedp.Click(chromedp.CSS(`#decide input[name="action"][value="dismiss"]`)))
+	b.submit(`#decide form[action$="/decision"] button[type=submit]`)
+	require.Contains(t, b.text(".flash"), "审批意见已提交")
 
 	b.signIn("township_approver")
 	require.Eventually(t, func() bool { return b.inboxHas(caseID) }, 60*time.Second, 500*time.Millisecond,
@@ -99,6 +113,26 @@ func TestBrowserChain(t *testing.T) {
 	b.requireClean("withdrawn case")
 
 	b.supplyRoundTrip(d.submit(d.login("applicant"), "browser-supply", "赵六").ID)
+}
+
+// objectFromBoard files an objection to the case from the notice board as
+// a person would: a blank reason comes back with the server's field error
+// inline, then the reason is filed.
+func (c *chrome) objectFromBoard(caseID int64, reason string) {
+	c.t.Helper()
+	c.open("/notices")
+	form := fmt.Sprintf(`form[data-objection="%d"]`, caseID)
+	c.do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`details:has(%s) summary`, form))),
+		chromedp.WaitVisible(chromedp.ID(fmt.Sprintf("obj-%d", caseID))),
+		chromedp.SendKeys(chromedp.ID(fmt.Sprintf("obj-%d", caseID)), "  "))
+	c.submit(form + ` button[type=submit]`)
+	c.expected("status of 422", "/objections")
+	require.Contains(c.t, c.text(fmt.Sprintf("#obj-%d-err", caseID)), "此项为必填")
+	c.capture("notices-objection-error")
+	c.do(chromedp.SetValue(chromedp.ID(fmt.Sprintf("obj-%d", caseID)), reason))
+	c.submit(form + ` button[type=submit]`)
+	require.Contains(c.t, c.text(".flash"), "异议已提交")
+	c.requireClean("objection")
 }
 
 // supplyRoundTrip: the village officer asks the applicant for materials,

@@ -1,0 +1,99 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestSignOutRevokesTheToken: after a sign-out the session's token is
+// refused everywhere it was accepted — as a page cookie, as an API bearer
+// token, and by another API process on the same database — while the
+// user's other sign-ins keep working.
+func TestSignOutRevokesTheToken(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "app.db")
+	s := newTestServerAt(t, dsn, nil)
+	other := newTestServerAt(t, dsn, nil) // a second serve process
+
+	b := newBrowser(t, s)
+	b.signIn("applicant")
+	tok := b.cookies[sessionCookie].Value
+	second := login(t, s, "applicant") // the same user signed in elsewhere
+
+	// The token works as a session and as a bearer token, on both processes.
+	cases := b.get("/my/cases")
+	require.Equal(t, http.StatusOK, cases.status)
+	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", tok, "", "").status)
+	require.Equal(t, http.StatusOK, do(t, other, "GET", "/api/v1/me", tok, "", "").status)
+
+	out := b.post("/logout", url.Values{"_csrf": {cases.csrf(t)}})
+	require.Equal(t, http.StatusSeeOther, out.status, out.body)
+	require.Equal(t, "/login", out.header.Get("Location"))
+	require.Nil(t, b.cookies[sessionCookie], "the cookie is cleared")
+
+	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
+		t.Run(name, func(t *testing.T) {
+			r := do(t, srv, "GET", "/api/v1/me", tok, "", "")
+			require.Equal(t, http.StatusUnauthorized, r.status, r.raw)
+			require.Equal(t, "application/problem+json", r.ctype)
+			require.Contains(t, r.body["detail"], "signed out")
+
+			// A browser that kept a copy of the cookie is not signed in.
+			stale := newBrowser(t, srv)
+			stale.cookies[sessionCookie] = &http.Cookie{Name: sessionCookie, Value: tok}
+			p := stale.get("/my/cases")
+			require.Equal(t, http.StatusSeeOther, p.status)
+			require.Equal(t, "/login?next="+url.QueryEscape("/my/cases"), p.header.Get("Location"))
+			require.Nil(t, stale.cookies[sessionCookie], "the dead cookie is cleared")
+		})
+	}
+	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", second, "", "").status,
+		"signing out one session leaves the user's other sign-ins alone")
+
+	// A new sign-in gets a new token that works.
+	b.signIn("applicant")
+	require.NotEqual(t, tok, b.cookies[sessionCookie].Value)
+	require.Equal(t, http.StatusOK, b.get("/my/cases").status)
+}
+
+// TestSignOutNeedsTheSession: a sign-out without a valid session or CSRF
+// token revokes nothing.
+func TestSignOutNeedsTheSession(t *testing.T) {
+	s := newTestServer(t, nil)
+	b := newBrowser(t, s)
+	b.signIn("applicant")
+	tok := b.cookies[sessionCookie].Value
+	require.Equal(t, http.StatusForbidden, b.post("/logout", url.Values{"_csrf": {"forged"}}).status)
+	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", tok, "", "").status, "a forged sign-out revokes nothing")
+
+	anon := newBrowser(t, s)
+	form := anon.get("/login")
+	require.Equal(t, http.StatusUnauthorized, anon.post("/logout", url.Values{"_csrf": {form.csrf(t)}}).status)
+}
+
+// TestRevokedTokensArePrunedOnceExpired: a revocation is kept only while
+// its token could still be used.
+func TestRevokedTokensArePrunedOnceExpired(t *testing.T) {
+	now := time.Now()
+	s := newTestServer(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	first := newBrowser(t, s)
+	first.signIn("applicant")
+	form := first.get("/my/cases")
+	require.Equal(t, http.StatusSeeOther, first.post("/logout", url.Values{"_csrf": {form.csrf(t)}}).status)
+
+	now = now.Add(13 * time.Hour) // past the first token's 12 h
+	second := newBrowser(t, s)
+	second.signIn("applicant")
+	form = second.get("/my/cases")
+	require.Equal(t, http.StatusSeeOther, second.post("/logout", url.Values{"_csrf": {form.csrf(t)}}).status)
+
+	var n int64
+	require.NoError(t, s.store.SQL().QueryRowContext(context.Background(),
+		"SELECT COUNT(*) FROM revoked_tokens").Scan(&n))
+	require.Equal(t, int64(1), n, "only the second token's revocation is still needed")
+}
