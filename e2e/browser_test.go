@@ -65,7 +65,8 @@ func TestBrowserChain(t *testing.T) {
 	b.signIn("village_committee")
 	b.waitInboxRow(caseID)
 	b.submit(fmt.Sprintf(`tr[data-case="%d"] a`, caseID))
-	require.Contains(t, b.text("ol.timeline"), "该户家中有货车一辆")
+	require.Equal(t, 1, strings.Count(b.text("ol.timeline"), "该户家中有货车一辆"),
+		"one objection, though its form was sent twice")
 	b.do(chromedp.Click(chromedp.CSS(`#decide input[name="action"][value="dismiss"]`)))
 	b.submit(`#decide form[action$="/decision"] button[type=submit]`)
 	require.Contains(t, b.text(".flash"), "审批意见已提交")
@@ -130,9 +131,18 @@ func (c *chrome) objectFromBoard(caseID int64, reason string) {
 	require.Contains(c.t, c.text(fmt.Sprintf("#obj-%d-err", caseID)), "此项为必填")
 	c.capture("notices-objection-error")
 	c.do(chromedp.SetValue(chromedp.ID(fmt.Sprintf("obj-%d", caseID)), reason))
+	// Keep exactly what the form sends, to send it once more afterwards.
+	c.eval(fmt.Sprintf(`sessionStorage.setItem("objection", new URLSearchParams(new FormData(document.querySelector(%q))).toString()); true`, form))
 	c.submit(form + ` button[type=submit]`)
 	require.Contains(c.t, c.text(".flash"), "异议已提交")
 	c.requireClean("objection")
+	// The same form again, as a double click or a reload sends it: the
+	// server answers as the first time (the redirect to the board) and the
+	// workflow, seeing the same Update id, files nothing new (the
+	// committee's timeline below shows the reason once).
+	c.eval(fmt.Sprintf(`window.__resent = 0; fetch("/notices/%d/objections", {method: "POST",
+		body: new URLSearchParams(sessionStorage.getItem("objection"))}).then(r => { window.__resent = r.status }); true`, caseID))
+	c.waitFor(`window.__resent === 200 && location.pathname === "/notices"`, "the resent objection form answered")
 }
 
 // supplyRoundTrip: the village officer asks the applicant for materials,
