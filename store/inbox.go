@@ -121,45 +121,51 @@ func (s *Store) inboxPage(base *gorm.DB, q InboxQuery) []*gorm.DB {
 	return qs
 }
 
-// InboxCounts returns the tab counts for a user.
+// InboxCounts returns the tab counts for a user: one pass over each
+// branch of the inbox (see inboxBranches) adding up all four tabs at once.
+// A query per tab and branch read the same index entries four times.
 func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, error) {
 	var c InboxCounts
-	for _, v := range []struct {
-		view string
-		dst  *int64
-	}{{ViewMine, &c.Mine}, {ViewClaimable, &c.Claimable}, {ViewDueSoon, &c.DueSoon}, {ViewOverdue, &c.Overdue}} {
-		for _, db := range s.inboxQueries(s.db.WithContext(ctx), q, v.view) {
-			var n int64
-			if err := db.Count(&n).Error; err != nil {
-				return c, translate(err)
-			}
-			*v.dst += n
+	const (
+		sum  = "COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) AS %s"
+		soon = "tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?"
+		late = "(tasks.overdue = ? OR (tasks.due_at IS NOT NULL AND tasks.due_at < ?))"
+	)
+	timed := []any{false, q.Now, q.Now.Add(q.DueSoon), true, q.Now}
+	for _, b := range s.inboxBranches(s.db.WithContext(ctx), q) {
+		// Tasks handed to the user as acting official are all theirs and
+		// never claimable; of the rest, "mine" are the ones they claimed.
+		mine, claimable, args := "1 = 1", "1 = 0", timed
+		if !b.delegated {
+			mine, claimable = "tasks.assignee_id = ?", "COALESCE(tasks.assignee_id, 0) = 0"
+			args = append([]any{q.UserID}, timed...)
 		}
+		var n InboxCounts
+		err := b.db.Select(strings.Join([]string{fmt.Sprintf(sum, mine, "mine"), fmt.Sprintf(sum, claimable, "claimable"),
+			fmt.Sprintf(sum, soon, "due_soon"), fmt.Sprintf(sum, late, "overdue")}, ", "), args...).Scan(&n).Error
+		if err != nil {
+			return c, translate(err)
+		}
+		c.Mine, c.Claimable, c.DueSoon, c.Overdue = c.Mine+n.Mine, c.Claimable+n.Claimable, c.DueSoon+n.DueSoon, c.Overdue+n.Overdue
 	}
 	return c, nil
 }
 
-// inboxQueries are the disjoint queries whose union is a view: the tasks
-// the user's roles let them see, and the tasks handed to them as acting
-// official (never claimable: their holder has them). Each query is one
-// index range scan; an OR across unrelated indexes would make SQLite walk
-// every open task.
-func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.DB {
-	open := func() *gorm.DB {
-		db := base.Model(&Task{}).Where("tasks.status = ?", TaskOpen)
-		switch view {
-		case ViewDueSoon:
-			db = db.Where("tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?",
-				false, q.Now, q.Now.Add(q.DueSoon))
-		case ViewOverdue:
-			db = db.Where("(tasks.overdue = ? OR (tasks.due_at IS NOT NULL AND tasks.due_at < ?))", true, q.Now)
-		}
-		return db
-	}
-	var out []*gorm.DB
-	if view != ViewClaimable {
-		out = append(out, open().Where("tasks.delegate_id = ? AND tasks.delegate_until > ?", q.UserID, q.Now))
-	}
+// inboxBranch is one of the disjoint queries whose union is the user's
+// open tasks.
+type inboxBranch struct {
+	db        *gorm.DB
+	delegated bool // the tasks handed to the user as acting official
+}
+
+// inboxBranches are the disjoint queries whose union is every open task the
+// user may see: the tasks the user's roles let them see, and the tasks
+// handed to them as acting official. Each query is one index range scan;
+// an OR across unrelated indexes would make SQLite walk every open task.
+func (s *Store) inboxBranches(base *gorm.DB, q InboxQuery) []inboxBranch {
+	open := func() *gorm.DB { return base.Model(&Task{}).Where("tasks.status = ?", TaskOpen) }
+	out := []inboxBranch{{db: open().Where("tasks.delegate_id = ? AND tasks.delegate_until > ?", q.UserID, q.Now),
+		delegated: true}}
 	if len(q.Scopes) == 0 {
 		return out
 	}
@@ -169,12 +175,33 @@ func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.D
 		if _, ok := vis.Get(rangeScan); ok {
 			db = db.Set(rangeScan, true)
 		}
+		out = append(out, inboxBranch{db: db})
+	}
+	return out
+}
+
+// inboxQueries are the queries of one view: the view's filter on each
+// branch. Delegated tasks are never claimable (their holder has them).
+func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.DB {
+	var out []*gorm.DB
+	for _, b := range s.inboxBranches(base, q) {
+		db := b.db
 		switch view {
-		case ViewMine:
-			db = db.Where("tasks.assignee_id = ?", q.UserID)
+		case ViewDueSoon:
+			db = db.Where("tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?",
+				false, q.Now, q.Now.Add(q.DueSoon))
+		case ViewOverdue:
+			db = db.Where("(tasks.overdue = ? OR (tasks.due_at IS NOT NULL AND tasks.due_at < ?))", true, q.Now)
 		case ViewClaimable:
+			if b.delegated {
+				continue
+			}
 			// COALESCE keeps the planner on tasks_inbox; "IS NULL" lures it to tasks_assignee.
 			db = db.Where("COALESCE(tasks.assignee_id, 0) = 0")
+		case ViewMine:
+			if !b.delegated {
+				db = db.Where("tasks.assignee_id = ?", q.UserID)
+			}
 		}
 		out = append(out, db)
 	}

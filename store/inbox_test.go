@@ -108,6 +108,68 @@ func TestInboxViewsAndCounts(t *testing.T) {
 	require.Equal(t, store.InboxCounts{}, none, "no scopes, no tasks")
 }
 
+// TestInboxCountsMatchTheViews: each tab's count is the number of tasks its
+// view lists, for a user with two grants (one at a township, so part of
+// the scope is a range below it) who also acts for a colleague on tasks
+// outside their own scope, some due soon, some overdue.
+func TestInboxCountsMatchTheViews(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t)
+	withRegions(t, st)
+	me, colleague := mustUser(t, st, "me"), mustUser(t, st, "colleague")
+	c := mustCase(t, st, mustUser(t, st, "alice"), store.DemoVillage, "k")
+	at := func(d time.Duration) *time.Time { x := inboxNow.Add(d); return &x }
+	dues := []*time.Time{nil, at(time.Hour), at(-time.Hour), at(72 * time.Hour)}
+	var handed []store.Task
+	for i := range 24 {
+		spec := taskSpec{key: fmt.Sprintf("t%02d", i), due: dues[i%len(dues)]}
+		switch i % 3 {
+		case 1:
+			spec.region = store.DemoVillage2 // below the township grant
+		case 2:
+			spec.role, spec.region = "township_clerk", store.DemoTownship
+		}
+		tk := mustTask(t, st, c, spec)
+		switch i % 4 {
+		case 1:
+			require.NoError(t, st.ClaimTask(ctx, tk.ID, me.ID))
+		case 2:
+			require.NoError(t, st.ClaimTask(ctx, tk.ID, colleague.ID))
+		case 3:
+			require.NoError(t, st.MarkOverdue(ctx, tk.ID))
+		}
+	}
+	// Tasks of a role this user does not hold, handed to them for now.
+	for i := range 5 {
+		tk := mustTask(t, st, c, taskSpec{key: fmt.Sprintf("h%d", i), role: "village_committee", due: dues[i%len(dues)]})
+		require.NoError(t, st.ClaimTask(ctx, tk.ID, colleague.ID))
+		until := inboxNow.Add(time.Hour)
+		if i == 4 {
+			until = inboxNow.Add(-time.Hour) // the hand-over has ended
+		}
+		require.NoError(t, st.Delegate(ctx, tk.ID, colleague.ID, me.ID, until))
+		handed = append(handed, tk)
+	}
+	q := store.InboxQuery{UserID: me.ID, Scopes: []store.Scope{scope(t, st, "village_officer", store.DemoTownship),
+		scope(t, st, "township_clerk", store.DemoTownship)}, Limit: 1000, Now: inboxNow, DueSoon: 48 * time.Hour}
+	count := func(view string) int64 {
+		q := q
+		q.View = view
+		got, _, err := st.Inbox(ctx, q)
+		require.NoError(t, err)
+		return int64(len(got))
+	}
+	want := store.InboxCounts{Mine: count(store.ViewMine), Claimable: count(store.ViewClaimable),
+		DueSoon: count(store.ViewDueSoon), Overdue: count(store.ViewOverdue)}
+	// The views themselves: 6 claimed by me and 4 handed to me (a fifth
+	// hand-over has ended); 12 unclaimed; due in an hour: 6 + 1 handed;
+	// past due or flagged: 6 + 6 + 1 handed.
+	require.Equal(t, store.InboxCounts{Mine: 6 + 4, Claimable: 12, DueSoon: 6 + 1, Overdue: 6 + 6 + 1}, want)
+	got, err := st.InboxCounts(ctx, q)
+	require.NoError(t, err)
+	require.Equal(t, want, got)
+}
+
 // Deadlines come from the working-day calendar in China Standard Time while
 // "now" comes from the server clock; the views must compare instants, not
 // the text of two different UTC offsets.
