@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -18,8 +19,9 @@ import (
 // and checks that the report holds every figure the benchmarks issue asks
 // for. It asserts no timing: the figures are for docs/benchmarks.md.
 func TestBenchReportsEveryFigure(t *testing.T) {
+	profiles := t.TempDir()
 	args := []string{"bench", "--json", "--cases", "5", "--approvers", "2", "--tasks", "2000", "--villages", "100",
-		"--grants", "1000", "--samples", "5"}
+		"--grants", "1000", "--samples", "5", "--e2e-profiles", profiles}
 	pg := os.Getenv(pgtest.Env)
 	if pg != "" {
 		args = append(args, "--postgres", pg)
@@ -45,6 +47,11 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 		require.Positive(t, side.CPUPerCase, "CPU time per case")
 	}
 	require.InDelta(t, e.Baseline.CPUPerCase/e.Platform.CPUPerCase, e.CPURatio, 1e-9)
+	for _, side := range []string{"platform", "baseline"} {
+		fi, err := os.Stat(filepath.Join(profiles, side+".prof"))
+		require.NoError(t, err, "a CPU profile of the %s's measured run", side)
+		require.Positive(t, fi.Size())
+	}
 	require.Contains(t, stdout.String(), `"settle_seconds"`)
 	require.InDelta(t, e.Platform.CasesPerSec/e.Baseline.CasesPerSec, e.Ratio, 1e-9)
 

@@ -24,7 +24,7 @@ var benchParts = []string{"startup", "e2e", "authz", "inbox"}
 // benchOptions are the flags of `assistflow bench`.
 type benchOptions struct {
 	cases, approvers, tasks, villages, grants, samples int
-	postgres, only, cpuProfile                         string
+	postgres, only, cpuProfile, e2eProfiles            string
 	json                                               bool
 }
 
@@ -44,6 +44,7 @@ func benchCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *co
 	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL server DSN for the inbox bench on PostgreSQL (env ASSISTFLOW_BENCH_POSTGRES); a database is created and dropped")
 	fs.StringVar(&o.only, "only", strings.Join(benchParts, ","), "parts to run: "+strings.Join(benchParts, ","))
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
+	fs.StringVar(&o.e2eProfiles, "e2e-profiles", "", "write CPU profiles of the measured end-to-end runs to this directory (platform.prof, baseline.prof)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if !fs.Changed("postgres") {
@@ -54,6 +55,9 @@ func benchCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *co
 			if !slices.Contains(benchParts, p) {
 				return fmt.Errorf("--only: unknown part %q; parts are %s", p, strings.Join(benchParts, ","))
 			}
+		}
+		if o.cpuProfile != "" && o.e2eProfiles != "" {
+			return fmt.Errorf("--cpuprofile and --e2e-profiles exclude each other: Go runs one CPU profile at a time")
 		}
 		if o.cases < 1 || o.approvers < 1 || o.tasks < 1 || o.villages < 1 || o.grants < 10 || o.samples < 1 {
 			return fmt.Errorf("--cases, --approvers, --tasks, --villages and --samples must be positive, --grants at least 10")
@@ -156,5 +160,5 @@ func benchE2E(ctx context.Context, o benchOptions, dir string, log *slog.Logger)
 		return nil, err
 	}
 	return bench.RunE2E(ctx, bench.E2EConfig{APIURL: d.apiURL, Temporal: d.client, Store: d.store,
-		Cases: o.cases, Approvers: o.approvers, Queue: cfg.Temporal.TaskQueue})
+		Cases: o.cases, Approvers: o.approvers, Queue: cfg.Temporal.TaskQueue, ProfileDir: o.e2eProfiles})
 }

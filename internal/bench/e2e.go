@@ -3,6 +3,9 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"syscall"
 	"time"
@@ -23,6 +26,9 @@ type E2EConfig struct {
 	// Queue is the platform's task queue; the bench waits on it for the
 	// engine's visibility writes to catch up (see settle).
 	Queue string
+	// ProfileDir, when set, receives a CPU profile of each side's measured
+	// run: platform.prof and baseline.prof.
+	ProfileDir string
 }
 
 // Throughput is one side of the end-to-end comparison.
@@ -119,8 +125,13 @@ func RunE2E(ctx context.Context, cfg E2EConfig) (*E2EResult, error) {
 		if _, err := fanOut(ctx, cfg.Approvers, 0, warm, side.drive); err != nil {
 			return nil, fmt.Errorf("%s warm-up: %w", side.name, err)
 		}
+		stop, err := profile(cfg.ProfileDir, side.name)
+		if err != nil {
+			return nil, err
+		}
 		start, cpu := time.Now(), cpuTime()
 		lat, err := fanOut(ctx, cfg.Approvers, warm, warm+cfg.Cases, side.drive)
+		stop()
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", side.name, err)
 		}
@@ -153,6 +164,26 @@ func settle(ctx context.Context, c client.Client, queue string, since time.Time)
 		n, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
 		return err == nil && n.GetCount() == 0, err
 	})
+}
+
+// profile starts a CPU profile of one side into dir, if dir is set, and
+// returns what stops it.
+func profile(dir, side string) (stop func(), err error) {
+	if dir == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(filepath.Join(dir, side+".prof"))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("profile %s: %w", side, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}, nil
 }
 
 // cpuTime is the CPU time this process has used so far.
