@@ -3,6 +3,9 @@ package api
 import (
 	"context"
 	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -34,4 +37,22 @@ func (s *Server) notRevoked(ctx context.Context, claims jwt.RegisteredClaims) er
 		return errTokenRevoked
 	}
 	return nil
+}
+
+// logout revokes the bearer token the request came with. A token of an
+// external identity provider is signed out there, not here: 422. Sending
+// the same sign-out again finds the token already refused (401), which is
+// the state the first call asked for.
+func (s *Server) logout(c *fiber.Ctx) error {
+	raw, _ := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+	claims, err := s.ownClaims(raw)
+	if err != nil {
+		return newProblem(fiber.StatusUnprocessableEntity,
+			"this token was issued by the identity provider: sign out there")
+	}
+	if err := s.revokeToken(c.UserContext(), claims); err != nil {
+		return err
+	}
+	s.log.Info("api sign-out", "user", principal(c).User.ID)
+	return c.SendStatus(fiber.StatusNoContent)
 }

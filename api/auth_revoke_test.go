@@ -97,3 +97,27 @@ func TestRevokedTokensArePrunedOnceExpired(t *testing.T) {
 		"SELECT COUNT(*) FROM revoked_tokens").Scan(&n))
 	require.Equal(t, int64(1), n, "only the second token's revocation is still needed")
 }
+
+// TestAPISignOut: an API client signs its own bearer token out; the token is
+// refused from then on, by this process and another one on the same
+// database, while the user's other token keeps working.
+func TestAPISignOut(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "app.db")
+	s := newTestServerAt(t, dsn, nil)
+	other := newTestServerAt(t, dsn, nil)
+	tok, second := login(t, s, "village_officer"), login(t, s, "village_officer")
+
+	require.Equal(t, http.StatusOK, do(t, other, "GET", "/api/v1/me", tok, "", "").status)
+	out := do(t, s, "POST", "/api/v1/auth/logout", tok, "", "")
+	require.Equal(t, http.StatusNoContent, out.status, out.raw)
+	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
+		r := do(t, srv, "GET", "/api/v1/me", tok, "", "")
+		require.Equal(t, http.StatusUnauthorized, r.status, name)
+		require.Contains(t, r.body["detail"], "signed out", name)
+	}
+	again := do(t, s, "POST", "/api/v1/auth/logout", tok, "", "")
+	require.Equal(t, http.StatusUnauthorized, again.status, "a repeated sign-out finds the token already dead")
+	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", second, "", "").status)
+	require.Equal(t, http.StatusUnauthorized, do(t, s, "POST", "/api/v1/auth/logout", "", "", "").status,
+		"signing out needs a token")
+}

@@ -169,16 +169,23 @@ func (d *dev) login(username string) string {
 	if tok, ok := d.tokens[username]; ok {
 		return tok
 	}
+	if d.tokens == nil {
+		d.tokens = map[string]string{}
+	}
+	d.tokens[username] = d.signIn(username)
+	return d.tokens[username]
+}
+
+// signIn signs a demo user in anew: a token of its own, for a test that
+// signs it out.
+func (d *dev) signIn(username string) string {
+	d.t.Helper()
 	var res struct {
 		Token string `json:"token"`
 	}
 	st := d.call("POST", "/api/v1/auth/login", "", map[string]string{"username": username, "password": "demo"}, &res)
 	require.Equal(d.t, http.StatusOK, st, "login %s", username)
 	require.NotEmpty(d.t, res.Token)
-	if d.tokens == nil {
-		d.tokens = map[string]string{}
-	}
-	d.tokens[username] = res.Token
 	return res.Token
 }
 

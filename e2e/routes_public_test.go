@@ -19,6 +19,7 @@ var apiRoutes = []struct{ method, pattern string }{
 	{"GET", "/openapi.json"},
 	{"GET", "/docs"},
 	{"POST", "/api/v1/auth/login"},
+	{"POST", "/api/v1/auth/logout"},
 	{"GET", "/api/v1/me"},
 	{"POST", "/api/v1/cases"},
 	{"GET", "/api/v1/cases"},
