@@ -14,6 +14,22 @@ import (
 // inboxNow is the fixed "now" of the inbox tests.
 var inboxNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 
+// inboxAt is inboxNow moved by d.
+func inboxAt(d time.Duration) *time.Time {
+	x := inboxNow.Add(d)
+	return &x
+}
+
+// inboxWorld is a store with the demo regions, the user whose inbox is
+// read, a colleague of theirs and a case in the demo village.
+func inboxWorld(t *testing.T) (st *store.Store, me, colleague store.User, c store.Case) {
+	t.Helper()
+	st = openTestStore(t)
+	withRegions(t, st)
+	me, colleague = mustUser(t, st, "me"), mustUser(t, st, "colleague")
+	return st, me, colleague, mustCase(t, st, mustUser(t, st, "alice"), store.DemoVillage, "k")
+}
+
 func scope(t *testing.T, st *store.Store, role, region string) store.Scope {
 	t.Helper()
 	return store.Scope{Role: role, RegionPath: regionPath(t, st, region)}
@@ -58,21 +74,17 @@ func TestInboxVisibility(t *testing.T) {
 
 func TestInboxViewsAndCounts(t *testing.T) {
 	ctx := context.Background()
-	st := openTestStore(t)
-	withRegions(t, st)
-	me, colleague := mustUser(t, st, "me"), mustUser(t, st, "colleague")
-	c := mustCase(t, st, mustUser(t, st, "alice"), store.DemoVillage, "k")
-	at := func(d time.Duration) *time.Time { x := inboxNow.Add(d); return &x }
+	st, me, colleague, c := inboxWorld(t)
 	open := func(key string, due *time.Time) store.Task { return mustTask(t, st, c, taskSpec{key: key, due: due}) }
 
 	mine := open("mine", nil)
-	soon := open("soon", at(time.Hour))
-	late := open("late", at(-time.Hour))
-	flagged := open("flagged", at(time.Hour))
-	later := open("later", at(72*time.Hour))
-	theirs := open("theirs", at(-time.Hour))
-	decided := open("decided", at(-time.Hour))
-	_ = mustTask(t, st, c, taskSpec{key: "sibling", region: store.DemoVillage2, due: at(-time.Hour)})
+	soon := open("soon", inboxAt(time.Hour))
+	late := open("late", inboxAt(-time.Hour))
+	flagged := open("flagged", inboxAt(time.Hour))
+	later := open("later", inboxAt(72*time.Hour))
+	theirs := open("theirs", inboxAt(-time.Hour))
+	decided := open("decided", inboxAt(-time.Hour))
+	_ = mustTask(t, st, c, taskSpec{key: "sibling", region: store.DemoVillage2, due: inboxAt(-time.Hour)})
 	require.NoError(t, st.ClaimTask(ctx, mine.ID, me.ID))
 	require.NoError(t, st.ClaimTask(ctx, theirs.ID, colleague.ID))
 	require.NoError(t, st.MarkOverdue(ctx, flagged.ID))
@@ -114,12 +126,8 @@ func TestInboxViewsAndCounts(t *testing.T) {
 // outside their own scope, some due soon, some overdue.
 func TestInboxCountsMatchTheViews(t *testing.T) {
 	ctx := context.Background()
-	st := openTestStore(t)
-	withRegions(t, st)
-	me, colleague := mustUser(t, st, "me"), mustUser(t, st, "colleague")
-	c := mustCase(t, st, mustUser(t, st, "alice"), store.DemoVillage, "k")
-	at := func(d time.Duration) *time.Time { x := inboxNow.Add(d); return &x }
-	dues := []*time.Time{nil, at(time.Hour), at(-time.Hour), at(72 * time.Hour)}
+	st, me, colleague, c := inboxWorld(t)
+	dues := []*time.Time{nil, inboxAt(time.Hour), inboxAt(-time.Hour), inboxAt(72 * time.Hour)}
 	var handed []store.Task
 	for i := range 24 {
 		spec := taskSpec{key: fmt.Sprintf("t%02d", i), due: dues[i%len(dues)]}
