@@ -97,5 +97,8 @@ func TestPasswordResetFollowsTheAPIsManagementRule(t *testing.T) {
 	// The auditor reads the users page but manages nobody.
 	a := newBrowser(t, s)
 	a.signIn("auditor")
-	require.NotContains(t, a.get("/admin/users").body, `/password"`)
+	list := a.get("/admin/users")
+	require.Equal(t, http.StatusOK, list.status)
+	require.Contains(t, list.body, `data-user="village_officer"`)
+	require.NotContains(t, list.body, `/password"`)
 }
