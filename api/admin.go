@@ -123,16 +123,19 @@ func (s *Server) listUsers(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"items": items, "next_cursor": cursor(next)})
 }
 
-// userGrants is a user with the grants the caller may see.
+// userGrants is a user with the grants the caller may see, and whether
+// the caller manages the user (see managesAll).
 type userGrants struct {
 	store.User
-	Grants []store.Grant
+	Grants  []store.Grant
+	Manages bool
 }
 
 // usersPage lists users holding a role in the caller's regions, each with
 // only the grants the caller may see.
 func (s *Server) usersPage(c *fiber.Ctx, after int64, limit int) ([]userGrants, int64, error) {
 	readable := s.regionsFor(principal(c), rbac.ObjUser, rbac.ActRead)
+	managed := s.regionsFor(principal(c), rbac.ObjUser, rbac.ActManage)
 	us, next, err := s.store.UsersInRegions(c.UserContext(), readable, after, limit)
 	if err != nil {
 		return nil, 0, err
@@ -143,9 +146,10 @@ func (s *Server) usersPage(c *fiber.Ctx, after int64, limit int) ([]userGrants, 
 		if err != nil {
 			return nil, 0, err
 		}
+		manages := managesAll(gs, managed)
 		// Only the grants in the caller's regions: the rest is not theirs to see.
 		gs = slices.DeleteFunc(gs, func(g store.Grant) bool { return !allWithin([]store.Grant{g}, readable) })
-		items = append(items, userGrants{u, gs})
+		items = append(items, userGrants{u, gs, manages})
 	}
 	return items, next, nil
 }
@@ -157,18 +161,22 @@ func (s *Server) managedUser(c *fiber.Ctx) (store.User, error) {
 	if err != nil {
 		return store.User{}, store.ErrNotFound
 	}
-	// Every grant of the user must lie in the admin's subtree: a user who
-	// also holds a role elsewhere is someone else's to manage too, and
-	// resetting their password would hand over that role.
 	gs, err := s.store.GrantsOf(c.UserContext(), id)
 	if err != nil {
 		return store.User{}, err
 	}
-	managed := s.regionsFor(principal(c), rbac.ObjUser, rbac.ActManage)
-	if len(gs) == 0 || !allWithin(gs, managed) {
+	if !managesAll(gs, s.regionsFor(principal(c), rbac.ObjUser, rbac.ActManage)) {
 		return store.User{}, store.ErrNotFound
 	}
 	return s.store.User(c.UserContext(), id)
+}
+
+// managesAll is the rule for managing a user with grants gs from the
+// managed region paths: every grant must lie in the admin's subtree. A
+// user who also holds a role elsewhere is someone else's to manage too,
+// and resetting their password would hand over that role.
+func managesAll(gs []store.Grant, managed []string) bool {
+	return len(gs) > 0 && allWithin(gs, managed)
 }
 
 // allWithin reports whether every grant lies under one of the paths.
@@ -224,16 +232,21 @@ func (s *Server) resetPassword(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
-	if len(req.Password) < 8 || len(req.Password) > 72 {
-		return badField("password", "8 to 72 characters")
-	}
-	err = s.audited(c, "user.reset_password", func(st *store.Store) (string, map[string]any, error) {
-		return fmt.Sprintf("user/%d", u.ID), nil, st.SetPassword(c.UserContext(), u.ID, req.Password)
-	})
-	if err != nil {
+	if err := s.setPassword(c, u, req.Password); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"id": u.ID, "password_reset": true})
+}
+
+// setPassword checks and sets a managed user's new password and audits
+// it; shared by the JSON handler and the users page.
+func (s *Server) setPassword(c *fiber.Ctx, u store.User, password string) error {
+	if len(password) < 8 || len(password) > 72 {
+		return badField("password", "8 to 72 characters")
+	}
+	return s.audited(c, "user.reset_password", func(st *store.Store) (string, map[string]any, error) {
+		return fmt.Sprintf("user/%d", u.ID), nil, st.SetPassword(c.UserContext(), u.ID, password)
+	})
 }
 
 func (s *Server) listGrants(c *fiber.Ctx) error {

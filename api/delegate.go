@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -31,6 +32,16 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 	if err := decodeJSON(c, &req); err != nil {
 		return err
 	}
+	if t, err = s.delegate(c, t, req); err != nil {
+		return err
+	}
+	return c.JSON(viewOfTask(t, s.cfg.Now()))
+}
+
+// delegate checks a delegation of a task the caller holds and records it
+// with its audit event; the JSON handler and the case page both call it.
+// It returns the task as it now stands.
+func (s *Server) delegate(c *fiber.Ctx, t store.Task, req delegateRequest) (store.Task, error) {
 	now := s.cfg.Now()
 	var errs process.ValidationError
 	if req.ToUser == "" {
@@ -41,26 +52,21 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 		errs = append(errs, process.FieldError{Field: "until", Message: "an RFC 3339 time in the future, at most 90 days ahead"})
 	}
 	if len(errs) > 0 {
-		return invalid(errs)
+		return t, invalid(errs)
 	}
 	to, err := s.store.UserByUsername(c.UserContext(), req.ToUser)
 	if err != nil || to.Disabled {
-		return badField("to_user", fmt.Sprintf("no active user %q", req.ToUser))
+		return t, badField("to_user", fmt.Sprintf("no active user %q", req.ToUser))
 	}
 	if to.ID == principal(c).User.ID {
-		return badField("to_user", "must be someone other than you, the holder")
+		return t, badField("to_user", "must be someone other than you, the holder")
 	}
-	grants, err := s.store.GrantsOf(c.UserContext(), to.ID)
+	official, err := s.mayActOn(c.UserContext(), to, t)
 	if err != nil {
-		return err
-	}
-	acting := &Principal{User: to, Grants: grants}
-	official := false
-	for _, path := range s.regionsFor(acting, rbac.ObjTask, rbac.ActDecide) {
-		official = official || strings.HasPrefix(t.RegionPath, path)
+		return t, err
 	}
 	if !official {
-		return badField("to_user", "must hold an official role over the task's region")
+		return t, badField("to_user", "must hold an official role over the task's region")
 	}
 	// Acting for someone is a grant of their power to decide: audited, in
 	// the same transaction.
@@ -74,8 +80,45 @@ func (s *Server) delegateTask(c *fiber.Ctx) error {
 			Detail: mustJSON(map[string]any{"to_user": to.ID, "until": until})})
 	})
 	if err != nil {
-		return err
+		return t, err
 	}
-	t, _ = s.store.Task(c.UserContext(), t.ID)
-	return c.JSON(viewOfTask(t, now))
+	return s.store.Task(c.UserContext(), t.ID)
+}
+
+// mayActOn reports whether a user holds an official role (one that may
+// decide tasks) over the task's region: who may be made acting official.
+func (s *Server) mayActOn(ctx context.Context, u store.User, t store.Task) (bool, error) {
+	grants, err := s.store.GrantsOf(ctx, u.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, path := range s.regionsFor(&Principal{User: u, Grants: grants}, rbac.ObjTask, rbac.ActDecide) {
+		if strings.HasPrefix(t.RegionPath, path) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// actingCandidates lists the users the caller may delegate a task to:
+// active, someone else, and passing mayActOn.
+func (s *Server) actingCandidates(ctx context.Context, p *Principal, t store.Task) ([]store.User, error) {
+	us, err := s.store.UsersOver(ctx, t.RegionPath)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.User
+	for _, u := range us {
+		if u.ID == p.User.ID {
+			continue
+		}
+		ok, err := s.mayActOn(ctx, u, t)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }

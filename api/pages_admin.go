@@ -30,6 +30,7 @@ func (s *Server) adminPages() []pageRoute {
 		{"POST", "/admin/users", s.pageUserCreate, need(rbac.ObjUser, rbac.ActManage), ""},
 		{"POST", "/admin/users/:id/disable", s.pageUserSwitch(true), need(rbac.ObjUser, rbac.ActManage), ""},
 		{"POST", "/admin/users/:id/enable", s.pageUserSwitch(false), need(rbac.ObjUser, rbac.ActManage), ""},
+		{"POST", "/admin/users/:id/password", s.pageUserPassword, need(rbac.ObjUser, rbac.ActManage), ""},
 		{"POST", "/admin/grants", s.pageGrantAdd, need(rbac.ObjGrant, rbac.ActManage), ""},
 		{"POST", "/admin/grants/:id/remove", s.pageGrantRemove, need(rbac.ObjGrant, rbac.ActManage), ""},
 		{"GET", "/admin/regions", s.pageRegions, need(rbac.ObjRegion, rbac.ActRead), "admin.nav.regions"},

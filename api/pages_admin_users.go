@@ -3,6 +3,8 @@ package api
 import (
 	"strconv"
 
+	"github.com/assistflow/assistflow/api/web"
+
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"
@@ -22,6 +24,10 @@ type usersData struct {
 	Problems   *formProblems
 	GrantForm  grantRequest
 	GrantProbs *formProblems
+	// PasswordFor is the user whose refused password reset comes back
+	// open, with PasswordProbs beside its fields.
+	PasswordFor   int64
+	PasswordProbs *formProblems
 }
 
 // userForm keeps what was typed into the create form (never the password).
@@ -80,6 +86,32 @@ func (s *Server) pageUserSwitch(disabled bool) fiber.Handler {
 		s.setFlash(c, map[bool]string{true: "admin.flash.user_disabled", false: "admin.flash.user_enabled"}[disabled])
 		return c.Redirect("/admin/users", fiber.StatusSeeOther)
 	}
+}
+
+// pageUserPassword sets a user's new password, typed twice, through
+// managedUser and setPassword as POST /api/v1/admin/users/:id/password.
+func (s *Server) pageUserPassword(c *fiber.Ctx) error {
+	u, err := s.managedUser(c)
+	if err != nil {
+		return err
+	}
+	password := c.FormValue("password")
+	if password != c.FormValue("password2") {
+		lang, _ := c.Locals("lang").(string)
+		err = badField("password2", web.T(lang, "admin.users.password_mismatch"))
+	} else {
+		err = s.setPassword(c, u, password)
+	}
+	if err != nil {
+		probs, err := problemsOf(err)
+		if err != nil {
+			return err
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.renderUsers(c, func(d *usersData) { d.PasswordFor, d.PasswordProbs = u.ID, probs })
+	}
+	s.setFlash(c, "admin.flash.password_reset")
+	return c.Redirect("/admin/users", fiber.StatusSeeOther)
 }
 
 // pageGrantAdd gives a user a role at a region, through grant.

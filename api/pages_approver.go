@@ -11,13 +11,16 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// approverPages are the pages of officials: the inbox, claiming and
-// deciding tasks (the form sits on the case page), county batch approval.
+// approverPages are the pages of officials: the inbox, claiming,
+// returning, delegating and deciding tasks (the forms sit on the case
+// page), county batch approval.
 func (s *Server) approverPages() []pageRoute {
 	return []pageRoute{
 		{"GET", "/inbox", s.pageInbox, need(rbac.ObjTask, rbac.ActRead), "nav.inbox"},
 		{"POST", "/inbox/batch", s.pageBatch, need(rbac.ObjTask, rbac.ActBatch), ""},
 		{"POST", "/tasks/:id/claim", s.pageClaim, need(rbac.ObjTask, rbac.ActDecide), ""},
+		{"POST", "/tasks/:id/unclaim", s.pageUnclaim, need(rbac.ObjTask, rbac.ActDecide), ""},
+		{"POST", "/tasks/:id/delegate", s.pageDelegate, need(rbac.ObjTask, rbac.ActDecide), ""},
 		{"POST", "/tasks/:id/decision", s.pageDecide, need(rbac.ObjTask, rbac.ActDecide), ""},
 	}
 }

@@ -41,6 +41,18 @@ type taskForm struct {
 	Actions []string
 	Mine    bool // claimed by the user (or acting for the holder)
 	Free    bool // nobody claimed it yet
+	// Held: the user claimed it themselves (not acting), so may return it
+	// to the pool or delegate it to one of Candidates.
+	Held       bool
+	Candidates []store.User
+	Delegation delegationForm
+}
+
+// delegationForm keeps a refused delegation as it was typed, with the
+// problems the API found in it.
+type delegationForm struct {
+	ToUser, Until string
+	Problems      *formProblems
 }
 
 func (s *Server) pageCase(c *fiber.Ctx) error {
@@ -48,6 +60,12 @@ func (s *Server) pageCase(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return s.renderCase(c, cs, func(*casePage) {})
+}
+
+// renderCase shows the case page of a case the user may see; set puts a
+// refused form back.
+func (s *Server) renderCase(c *fiber.Ctx, cs store.Case, set func(*casePage)) error {
 	ctx, p := c.UserContext(), principal(c)
 	v, err := s.caseViewFor(ctx, p, cs.ID)
 	if err != nil {
@@ -81,6 +99,7 @@ func (s *Server) pageCase(c *fiber.Ctx) error {
 	pg.MaySupply = pg.Owner && cs.Status == store.StatusAwaitingApplicant &&
 		az.Allowed(p.User.ID, cs.RegionPath, rbac.ObjCase, rbac.ActSupply)
 	pg.MayUpload = !closed(cs.Status) && az.Allowed(p.User.ID, cs.RegionPath, rbac.ObjCase, rbac.ActAttach)
+	set(&pg)
 	return s.render(c, "case", "case.title", pg)
 }
 
@@ -103,9 +122,14 @@ func (s *Server) caseTasks(c *fiber.Ctx, p *Principal, caseID int64) ([]taskForm
 		if t.Status != store.TaskOpen || (!t.Visible(deciders) && !acting) {
 			continue
 		}
-		f := taskForm{Task: t, Free: t.AssigneeID == nil,
-			Mine: acting || (t.AssigneeID != nil && *t.AssigneeID == p.User.ID)}
+		held := t.AssigneeID != nil && *t.AssigneeID == p.User.ID
+		f := taskForm{Task: t, Free: t.AssigneeID == nil, Mine: acting || held, Held: held}
 		_ = json.Unmarshal(t.Actions, &f.Actions)
+		if held {
+			if f.Candidates, err = s.actingCandidates(c.UserContext(), p, t); err != nil {
+				return nil, err
+			}
+		}
 		out = append(out, f)
 	}
 	return out, nil

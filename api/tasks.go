@@ -120,15 +120,24 @@ func (s *Server) claimTask(c *fiber.Ctx) error {
 }
 
 func (s *Server) unclaimTask(c *fiber.Ctx) error {
-	t, err := s.visibleTask(c, c.Params("id"))
+	t, err := s.unclaim(c)
 	if err != nil {
 		return err
 	}
-	if err := s.store.UnclaimTask(c.UserContext(), t.ID, principal(c).User.ID); err != nil {
-		return err
-	}
-	t, _ = s.store.Task(c.UserContext(), t.ID)
 	return c.JSON(viewOfTask(t, s.cfg.Now()))
+}
+
+// unclaim returns the task of the path's :id, which the caller holds, to
+// the claimable pool; the JSON handler and the case page both call it.
+func (s *Server) unclaim(c *fiber.Ctx) (store.Task, error) {
+	t, err := s.visibleTask(c, c.Params("id"))
+	if err != nil {
+		return t, err
+	}
+	if err := s.store.UnclaimTask(c.UserContext(), t.ID, principal(c).User.ID); err != nil {
+		return t, err
+	}
+	return s.store.Task(c.UserContext(), t.ID)
 }
 
 type decisionRequest struct {

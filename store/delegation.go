@@ -29,3 +29,13 @@ func (s *Store) Delegate(ctx context.Context, taskID, holderID, delegateID int64
 func (t Task) ActingFor(userID int64, now time.Time) bool {
 	return t.DelegateID != nil && *t.DelegateID == userID && t.DelegateUntil != nil && now.Before(*t.DelegateUntil)
 }
+
+// UsersOver lists, by id, the active users holding a grant at the region
+// of path or at a region above it: everyone whose roles could reach a task
+// there. Which of them may actually act is the caller's policy question.
+func (s *Store) UsersOver(ctx context.Context, path string) ([]User, error) {
+	sub := s.db.Model(&Grant{}).Select("user_id").Where("region_code IN ?", PathCodes(path))
+	var us []User
+	err := s.db.WithContext(ctx).Where("id IN (?) AND disabled = ?", sub, false).Order("id").Find(&us).Error
+	return us, translate(err)
+}
