@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/assistflow/assistflow/internal/storetest"
-
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/store"
 	"github.com/stretchr/testify/require"

@@ -4,7 +4,6 @@ import (
 	"strconv"
 
 	"github.com/assistflow/assistflow/api/web"
-
 	"github.com/assistflow/assistflow/process"
 	"github.com/assistflow/assistflow/rbac"
 	"github.com/assistflow/assistflow/store"

@@ -58,7 +58,7 @@ func inboxPaging(c *fiber.Ctx, next int64) (inboxPager, error) {
 		if len(forward) > maxTrail {
 			forward = forward[len(forward)-maxTrail:]
 		}
-		pg.Next = pageURL(keep, strconv.FormatInt(next, 36), forward)
+		pg.Next = pageURL(keep, *cursor(next), forward)
 	}
 	if cur == firstPage || (len(trail) > 0 && trail[0] == firstPage) {
 		pg.Number = len(trail) + 1

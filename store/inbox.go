@@ -122,28 +122,29 @@ func (s *Store) inboxPage(base *gorm.DB, q InboxQuery) []*gorm.DB {
 }
 
 // InboxCounts returns the tab counts for a user: one pass over each
-// branch of the inbox (see inboxBranches) adding up all four tabs at once.
-// A query per tab and branch read the same index entries four times.
+// branch of the inbox (see inboxBranches) adding up all four tabs at once,
+// each tab by the same condition its view sends. A query per tab and branch
+// read the same index entries four times.
 func (s *Store) InboxCounts(ctx context.Context, q InboxQuery) (InboxCounts, error) {
 	var c InboxCounts
-	const (
-		sum  = "COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) AS %s"
-		soon = "tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?"
-		late = "(tasks.overdue = ? OR (tasks.due_at IS NOT NULL AND tasks.due_at < ?))"
-	)
-	timed := []any{false, q.Now, q.Now.Add(q.DueSoon), true, q.Now}
 	for _, b := range s.inboxBranches(s.db.WithContext(ctx), q) {
-		// Tasks handed to the user as acting official are all theirs and
-		// never claimable; of the rest, "mine" are the ones they claimed.
-		mine, claimable, args := "1 = 1", "1 = 0", timed
-		if !b.delegated {
-			mine, claimable = "tasks.assignee_id = ?", "COALESCE(tasks.assignee_id, 0) = 0"
-			args = append([]any{q.UserID}, timed...)
+		var cols []string
+		var args []any
+		for _, tab := range []struct{ view, col string }{
+			{ViewMine, "mine"}, {ViewClaimable, "claimable"}, {ViewDueSoon, "due_soon"}, {ViewOverdue, "overdue"},
+		} {
+			cond, a, ok := b.viewFilter(tab.view, q)
+			switch {
+			case !ok:
+				cond = "1 = 0"
+			case cond == "":
+				cond = "1 = 1"
+			}
+			cols = append(cols, fmt.Sprintf("COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) AS %s", cond, tab.col))
+			args = append(args, a...)
 		}
 		var n InboxCounts
-		err := b.db.Select(strings.Join([]string{fmt.Sprintf(sum, mine, "mine"), fmt.Sprintf(sum, claimable, "claimable"),
-			fmt.Sprintf(sum, soon, "due_soon"), fmt.Sprintf(sum, late, "overdue")}, ", "), args...).Scan(&n).Error
-		if err != nil {
+		if err := b.db.Select(strings.Join(cols, ", "), args...).Scan(&n).Error; err != nil {
 			return c, translate(err)
 		}
 		c.Mine, c.Claimable, c.DueSoon, c.Overdue = c.Mine+n.Mine, c.Claimable+n.Claimable, c.DueSoon+n.DueSoon, c.Overdue+n.Overdue
@@ -181,31 +182,46 @@ func (s *Store) inboxBranches(base *gorm.DB, q InboxQuery) []inboxBranch {
 }
 
 // inboxQueries are the queries of one view: the view's filter on each
-// branch. Delegated tasks are never claimable (their holder has them).
+// branch that has tasks in it.
 func (s *Store) inboxQueries(base *gorm.DB, q InboxQuery, view string) []*gorm.DB {
 	var out []*gorm.DB
 	for _, b := range s.inboxBranches(base, q) {
-		db := b.db
-		switch view {
-		case ViewDueSoon:
-			db = db.Where("tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?",
-				false, q.Now, q.Now.Add(q.DueSoon))
-		case ViewOverdue:
-			db = db.Where("(tasks.overdue = ? OR (tasks.due_at IS NOT NULL AND tasks.due_at < ?))", true, q.Now)
-		case ViewClaimable:
-			if b.delegated {
-				continue
-			}
-			// COALESCE keeps the planner on tasks_inbox; "IS NULL" lures it to tasks_assignee.
-			db = db.Where("COALESCE(tasks.assignee_id, 0) = 0")
-		case ViewMine:
-			if !b.delegated {
-				db = db.Where("tasks.assignee_id = ?", q.UserID)
-			}
+		cond, args, ok := b.viewFilter(view, q)
+		switch {
+		case !ok:
+			continue
+		case cond == "":
+			out = append(out, b.db)
+		default:
+			out = append(out, b.db.Where(cond, args...))
 		}
-		out = append(out, db)
 	}
 	return out
+}
+
+// viewFilter is the condition a view puts on the branch's tasks, "" for
+// none; ok is false when the view takes nothing from the branch. Tasks
+// handed to the user as acting official are all theirs and never
+// claimable; of the rest, "mine" are the ones they claimed.
+func (b inboxBranch) viewFilter(view string, q InboxQuery) (cond string, args []any, ok bool) {
+	switch view {
+	case ViewDueSoon:
+		return "tasks.overdue = ? AND tasks.due_at IS NOT NULL AND tasks.due_at >= ? AND tasks.due_at < ?",
+			[]any{false, q.Now, q.Now.Add(q.DueSoon)}, true
+	case ViewOverdue:
+		return "(tasks.overdue = ? OR (tasks.due_at IS NOT NULL AND tasks.due_at < ?))", []any{true, q.Now}, true
+	case ViewClaimable:
+		if b.delegated {
+			return "", nil, false
+		}
+		// COALESCE keeps the planner on tasks_inbox; "IS NULL" lures it to tasks_assignee.
+		return "COALESCE(tasks.assignee_id, 0) = 0", nil, true
+	case ViewMine:
+		if !b.delegated {
+			return "tasks.assignee_id = ?", []any{q.UserID}, true
+		}
+	}
+	return "", nil, true
 }
 
 // visibility splits what the scopes let a user see into disjoint
