@@ -32,9 +32,13 @@ build:
 run:
 	$(GO) run ./cmd/assistflow dev
 
-# Each fuzz target for a few seconds on top of its committed seed corpus
-# (testdata/fuzz/FuzzX): definitions, ID numbers, request decoders.
-FUZZTIME ?= 8s
+# Each fuzz target for a budget of executions on top of its committed seed
+# corpus (testdata/fuzz/FuzzX): definitions, ID numbers, request decoders.
+# A count, not a duration: with a duration Go 1.26's fuzz coordinator can
+# fail a target with a bare "context deadline exceeded" when the time runs
+# out while a starved worker is mid-call (go.dev/issue/75804, fixed in Go
+# 1.27); a count has no deadline to race.
+FUZZTIME ?= 10000x
 FUZZ_TARGETS = process:FuzzParse process:FuzzIDNumber api:FuzzCaseRequest api:FuzzDecisionRequest api:FuzzSmallBodies
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
