@@ -201,9 +201,6 @@ func serverOptions(o Options, conf *config.Config) []temporal.ServerOption {
 	dyn := dynamicconfig.StaticClient{
 		dynamicconfig.HistoryCacheHostLevelMaxSize.Key():                 8192,
 		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key(): 100,
-		// Search attributes registered at start are visible to the very
-		// next workflow start.
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
 	}
 	return []temporal.ServerOption{
 		temporal.WithConfig(conf),

@@ -81,19 +81,15 @@ func (s *Store) Audit(ctx context.Context, e AuditEvent) error {
 
 // appendAudit links e after its chain's head and moves the head, holding
 // the head row locked (PostgreSQL) or the database's single write lock
-// (SQLite) until the transaction commits. Three statements: the upsert
-// creates a new chain's head and, on PostgreSQL, locks an existing one as
-// SELECT … FOR UPDATE would; the event's insert does nothing for a key
-// already stored (a retry), which then leaves the head alone.
+// (SQLite) until the transaction commits: lockHead, then the event's
+// insert, which does nothing for a key already stored (a retry) and then
+// leaves the head alone, then the head's move.
 func appendAudit(tx *gorm.DB, e *AuditEvent) error {
 	if e.RegionPath == "" {
 		e.RegionPath = objectRegion(tx, e.Object)
 	}
 	e.Chain = ChainOf(e.RegionPath)
-	var head auditHead
-	err := tx.Raw(`INSERT INTO audit_heads (chain, seq, hash) VALUES (?, 0, '')
-		ON CONFLICT (chain) DO UPDATE SET chain = excluded.chain RETURNING chain, seq, hash`, e.Chain).
-		Scan(&head).Error
+	head, err := lockHead(tx, e.Chain)
 	if err != nil {
 		return err
 	}
@@ -109,6 +105,28 @@ func appendAudit(tx *gorm.DB, e *AuditEvent) error {
 	}
 	return tx.Model(&auditHead{}).Where("chain = ?", e.Chain).
 		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash}).Error
+}
+
+// lockHead returns a chain's head, created at sequence 0 if the chain is
+// new. On PostgreSQL one upsert creates the head or locks the existing row
+// as SELECT … FOR UPDATE would. On SQLite the transaction already holds the
+// database's only write lock, and an upsert there is compiled as a
+// statement that may abort halfway, which costs a statement journal; an
+// insert that skips an existing key and a read cost none.
+func lockHead(tx *gorm.DB, chain string) (auditHead, error) {
+	var head auditHead
+	if tx.Dialector.Name() != "sqlite" {
+		err := tx.Raw(`INSERT INTO audit_heads (chain, seq, hash) VALUES (?, 0, '')
+		ON CONFLICT (chain) DO UPDATE SET chain = excluded.chain RETURNING chain, seq, hash`, chain).
+			Scan(&head).Error
+		return head, err
+	}
+	err := tx.Exec(`INSERT INTO audit_heads (chain, seq, hash) VALUES (?, 0, '') ON CONFLICT (chain) DO NOTHING`,
+		chain).Error
+	if err != nil {
+		return head, err
+	}
+	return head, tx.Raw(`SELECT chain, seq, hash FROM audit_heads WHERE chain = ?`, chain).Scan(&head).Error
 }
 
 // objectRegion finds the region of a "case/N" or "task/N" object.
