@@ -114,9 +114,9 @@ func (s *Server) issueToken(u store.User, exp time.Time) (string, error) {
 	if _, err := rand.Read(id); err != nil {
 		return "", err
 	}
-	claims := jwt.RegisteredClaims{Subject: strconv.FormatInt(u.ID, 10), Issuer: "assistflow",
-		ID:       hex.EncodeToString(id),
-		IssuedAt: jwt.NewNumericDate(s.cfg.Now()), ExpiresAt: jwt.NewNumericDate(exp)}
+	claims := tokenClaims{RegisteredClaims: jwt.RegisteredClaims{Subject: strconv.FormatInt(u.ID, 10),
+		Issuer: "assistflow", ID: hex.EncodeToString(id),
+		IssuedAt: jwt.NewNumericDate(s.cfg.Now()), ExpiresAt: jwt.NewNumericDate(exp)}, Epoch: u.SessionEpoch}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
 }
 
@@ -157,8 +157,8 @@ func (s *Server) principalOf(ctx context.Context, u store.User) (*Principal, err
 
 // ownClaims validates a token this server signed (HS256, our issuer, not
 // expired) and returns its claims.
-func (s *Server) ownClaims(raw string) (jwt.RegisteredClaims, error) {
-	var claims jwt.RegisteredClaims
+func (s *Server) ownClaims(raw string) (tokenClaims, error) {
+	var claims tokenClaims
 	if len(s.cfg.JWTSecret) == 0 {
 		return claims, errors.New("local tokens are disabled")
 	}
@@ -174,14 +174,7 @@ func (s *Server) ownClaims(raw string) (jwt.RegisteredClaims, error) {
 func (s *Server) tokenUser(ctx context.Context, raw string) (store.User, error) {
 	claims, err := s.ownClaims(raw)
 	if err == nil {
-		if err := s.notRevoked(ctx, claims); err != nil {
-			return store.User{}, err
-		}
-		id, err := strconv.ParseInt(claims.Subject, 10, 64)
-		if err != nil {
-			return store.User{}, err
-		}
-		return s.store.User(ctx, id)
+		return s.ownUser(ctx, claims)
 	}
 	if s.cfg.OIDC == nil {
 		if err == nil {
@@ -196,6 +189,38 @@ func (s *Server) tokenUser(ctx context.Context, raw string) (store.User, error) 
 	return s.store.UserByUsername(ctx, name)
 }
 
+// tokenClaims are what a token of this server says: the registered claims
+// (the user's id as subject, the sign-in's id, issue and expiry) and the
+// user's session epoch at sign-in.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	Epoch int64 `json:"sep,omitempty"`
+}
+
+// errSessionEnded is a token signed before the user's password was set
+// anew.
+var errSessionEnded = errors.New("session ended by a password change")
+
+// ownUser is the user a validated token of this server names, unless the
+// token was signed out or the user's password was set since it was signed.
+func (s *Server) ownUser(ctx context.Context, claims tokenClaims) (store.User, error) {
+	if err := s.notRevoked(ctx, claims.RegisteredClaims); err != nil {
+		return store.User{}, err
+	}
+	id, err := strconv.ParseInt(claims.Subject, 10, 64)
+	if err != nil {
+		return store.User{}, err
+	}
+	u, err := s.store.User(ctx, id)
+	if err != nil {
+		return store.User{}, err
+	}
+	if u.SessionEpoch != claims.Epoch {
+		return store.User{}, errSessionEnded
+	}
+	return u, nil
+}
+
 // tokenTrouble says what is wrong with a refused token, so a client knows
 // whether to sign in again or to fix what it sends; it never says which
 // part of a forged token failed beyond that.
@@ -207,6 +232,8 @@ func tokenTrouble(err error) string {
 		return "the token has expired: sign in again"
 	case errors.Is(err, errTokenRevoked):
 		return "the token was signed out: sign in again"
+	case errors.Is(err, errSessionEnded):
+		return "the password was changed after this sign-in: sign in again"
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "the token is malformed"
 	}

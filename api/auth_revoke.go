@@ -50,7 +50,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 		return newProblem(fiber.StatusUnprocessableEntity,
 			"this token was issued by the identity provider: sign out there")
 	}
-	if err := s.revokeToken(c.UserContext(), claims); err != nil {
+	if err := s.revokeToken(c.UserContext(), claims.RegisteredClaims); err != nil {
 		return err
 	}
 	s.log.Info("api sign-out", "user", principal(c).User.ID)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -120,4 +121,52 @@ func TestAPISignOut(t *testing.T) {
 	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", second, "", "").status)
 	require.Equal(t, http.StatusUnauthorized, do(t, s, "POST", "/api/v1/auth/logout", "", "", "").status,
 		"signing out needs a token")
+}
+
+// TestPasswordResetEndsTheUsersSessions: once an administrator sets a new
+// password, every sign-in the user made before — bearer tokens and page
+// sessions alike, on every API process — is refused with a reason, while
+// other users' sign-ins and the user's sign-in with the new password work.
+func TestPasswordResetEndsTheUsersSessions(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "app.db")
+	s := newTestServerAt(t, dsn, nil)
+	other := newTestServerAt(t, dsn, nil) // a second serve process
+	officer := userID(t, s, "village_officer")
+
+	b := newBrowser(t, s)
+	b.signIn("village_officer")
+	require.Equal(t, http.StatusOK, b.get("/inbox").status)
+	bearer := login(t, s, "village_officer")
+	bystander := login(t, s, "township_clerk")
+	admin := login(t, s, "admin")
+
+	r := do(t, s, "POST", fmt.Sprintf("/api/v1/admin/users/%d/password", officer), admin, "application/json",
+		`{"password":"a-new-password"}`)
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+
+	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
+		t.Run(name, func(t *testing.T) {
+			r := do(t, srv, "GET", "/api/v1/me", bearer, "", "")
+			require.Equal(t, http.StatusUnauthorized, r.status, r.raw)
+			require.Equal(t, "application/problem+json", r.ctype)
+			require.Contains(t, r.body["detail"], "password was changed")
+		})
+	}
+	p := b.get("/inbox")
+	require.Equal(t, http.StatusSeeOther, p.status, "the page session ended too")
+	require.Equal(t, "/login?next="+url.QueryEscape("/inbox"), p.header.Get("Location"))
+
+	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", bystander, "", "").status, "other users stay signed in")
+	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", admin, "", "").status)
+	r = do(t, s, "POST", "/api/v1/auth/login", "", "application/json",
+		`{"username":"village_officer","password":"a-new-password"}`)
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	fresh, _ := r.body["token"].(string)
+	require.Equal(t, http.StatusOK, do(t, other, "GET", "/api/v1/me", fresh, "", "").status, "a new sign-in works")
+
+	// A second reset ends that sign-in as well.
+	r = do(t, s, "POST", fmt.Sprintf("/api/v1/admin/users/%d/password", officer), admin, "application/json",
+		`{"password":"another-password"}`)
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	require.Equal(t, http.StatusUnauthorized, do(t, s, "GET", "/api/v1/me", fresh, "", "").status)
 }

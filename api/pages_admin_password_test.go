@@ -36,6 +36,8 @@ func TestAdminResetsAPasswordOnTheUsersPage(t *testing.T) {
 	officer := userID(t, s, "village_officer")
 	path := fmt.Sprintf("/admin/users/%d/password", officer)
 	object := fmt.Sprintf("user/%d", officer)
+	officerDesk := newBrowser(t, s) // the officer, signed in before the reset
+	officerDesk.signIn("village_officer")
 	b := newBrowser(t, s)
 	b.signIn("admin")
 	page := b.get("/admin/users")
@@ -58,6 +60,7 @@ func TestAdminResetsAPasswordOnTheUsersPage(t *testing.T) {
 			require.Contains(t, r.body, `<details class="password" open>`)
 			require.NotContains(t, r.body, tc.password, "a password is never written back")
 			require.True(t, signsIn(t, s, "village_officer", store.DemoPassword), "the old password still holds")
+			require.Equal(t, http.StatusOK, officerDesk.get("/inbox").status, "a refused reset ends no session")
 			require.Empty(t, audited(t, s, object))
 		})
 	}
@@ -68,7 +71,9 @@ func TestAdminResetsAPasswordOnTheUsersPage(t *testing.T) {
 	r := b.post(path, url.Values{"_csrf": {csrf}, "password": {"a-new-password"}, "password2": {"a-new-password"}})
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
 	require.Equal(t, "/admin/users", r.header.Get("Location"))
-	require.Contains(t, b.get("/admin/users").body, "密码已重置")
+	require.Contains(t, b.get("/admin/users").body, "密码已重置，该用户此前的登录均已失效")
+	require.Equal(t, http.StatusSeeOther, officerDesk.get("/inbox").status, "the officer's earlier session has ended")
+	require.Equal(t, http.StatusOK, b.get("/admin/users").status, "the admin's own session goes on")
 	require.Equal(t, []string{"user.reset_password"}, audited(t, s, object))
 	require.False(t, signsIn(t, s, "village_officer", store.DemoPassword), "the old password no longer signs in")
 	require.True(t, signsIn(t, s, "village_officer", "a-new-password"))

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/assistflow/assistflow/api/web"
@@ -64,14 +63,7 @@ func (s *Server) sessionPrincipal(c *fiber.Ctx, raw string) (*Principal, string,
 	if err != nil || claims.ID == "" {
 		return nil, "", errors.New("invalid session")
 	}
-	if err := s.notRevoked(c.UserContext(), claims); err != nil {
-		return nil, "", err
-	}
-	id, err := strconv.ParseInt(claims.Subject, 10, 64)
-	if err != nil {
-		return nil, "", err
-	}
-	u, err := s.store.User(c.UserContext(), id)
+	u, err := s.ownUser(c.UserContext(), claims)
 	if err != nil {
 		return nil, "", err
 	}
@@ -149,7 +141,7 @@ func (s *Server) pageLogout(c *fiber.Ctx) error {
 	if err != nil {
 		return newProblem(fiber.StatusUnauthorized, "error.signin")
 	}
-	if err := s.revokeToken(c.UserContext(), claims); err != nil {
+	if err := s.revokeToken(c.UserContext(), claims.RegisteredClaims); err != nil {
 		return err
 	}
 	s.clearCookie(c, sessionCookie)

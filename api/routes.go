@@ -61,7 +61,7 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/admin/users", s.createUser, "Create a user with grants in your regions", need(rbac.ObjUser, rbac.ActManage)},
 		{"POST", "/api/v1/admin/users/:id/disable", s.setUserDisabled(true), "Disable a user", need(rbac.ObjUser, rbac.ActManage)},
 		{"POST", "/api/v1/admin/users/:id/enable", s.setUserDisabled(false), "Enable a user again", need(rbac.ObjUser, rbac.ActManage)},
-		{"POST", "/api/v1/admin/users/:id/password", s.resetPassword, "Reset a user's password", need(rbac.ObjUser, rbac.ActManage)},
+		{"POST", "/api/v1/admin/users/:id/password", s.resetPassword, "Reset a user's password and end their sign-ins", need(rbac.ObjUser, rbac.ActManage)},
 		{"GET", "/api/v1/admin/grants", s.listGrants, "Grants in your regions (filter: user)", need(rbac.ObjGrant, rbac.ActRead)},
 		{"POST", "/api/v1/admin/grants", s.addGrant, "Give a user a role at a region", need(rbac.ObjGrant, rbac.ActManage)},
 		{"DELETE", "/api/v1/admin/grants/:id", s.removeGrant, "Remove a grant", need(rbac.ObjGrant, rbac.ActManage)},

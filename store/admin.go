@@ -39,13 +39,15 @@ func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) er
 	return translate(res.Error)
 }
 
-// SetPassword replaces a user's password.
+// SetPassword replaces a user's password and ends the user's sign-ins:
+// tokens signed before carry the old session epoch.
 func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
 	hash, err := HashPassword(password)
 	if err != nil {
 		return err
 	}
-	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("password_hash", hash)
+	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).
+		Updates(map[string]any{"password_hash": hash, "session_epoch": gorm.Expr("session_epoch + 1")})
 	if res.Error == nil && res.RowsAffected == 0 {
 		return fmt.Errorf("%w: user %d", ErrNotFound, id)
 	}

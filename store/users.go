@@ -17,6 +17,9 @@ type User struct {
 	PasswordHash string    `json:"-"`
 	Disabled     bool      `json:"disabled"`
 	CreatedAt    time.Time `json:"created_at"`
+	// SessionEpoch is carried in the user's tokens; SetPassword moves it
+	// on, which ends every earlier sign-in.
+	SessionEpoch int64 `json:"-"`
 }
 
 // Grant gives a user a role over a region and everything below it.
