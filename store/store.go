@@ -30,31 +30,36 @@ type Store struct {
 // Open connects to dsn: a postgres:// URL (or a "host=… dbname=…" string)
 // selects PostgreSQL; anything else is a SQLite file path.
 //
-// SQLite runs on modernc.org/sqlite through gorm's driver with DriverName
-// "sqlite": the embedded Temporal server links the same pure-Go driver, and
-// a second registration of that name would panic at start.
+// SQLite runs on modernc.org/sqlite, the driver registered as "sqlite",
+// under gorm's dialect: the embedded Temporal server links the same pure-Go
+// driver, and a second registration of that name would panic at start.
 func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 	d := DialectOf(dsn)
 	var dial gorm.Dialector
+	var sqliteDB *sql.DB // ours to close if gorm cannot start on it
 	if d == migrations.Postgres {
 		dial = postgres.Open(dsn)
 	} else {
 		if err := os.MkdirAll(filepath.Dir(dsn), 0o750); err != nil {
 			return nil, fmt.Errorf("store: create data dir: %w", err)
 		}
-		dial = sqlite.New(sqlite.Config{DriverName: "sqlite", DSN: sqliteDSN(dsn)})
+		var err error
+		if sqliteDB, err = openSQLite(sqliteDSN(dsn)); err != nil {
+			return nil, fmt.Errorf("store: open: %w", err)
+		}
+		dial = sqlite.New(sqlite.Config{DriverName: "sqlite", Conn: sqliteDB})
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
-		// SQLite compiles every statement it is sent: without a cache of
-		// prepared statements, parsing SQL was 4% of the CPU of the
-		// end-to-end bench. (pgx caches statements on PostgreSQL itself.)
-		PrepareStmt:        d == migrations.SQLite,
-		PrepareStmtMaxSize: 256,
+		// No PrepareStmt: SQLite's connections cache their statements
+		// themselves (openSQLite); pgx does on PostgreSQL.
 	})
 	if err != nil {
+		if sqliteDB != nil {
+			_ = sqliteDB.Close()
+		}
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
 	sqlDB, err := db.DB()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/assistflow/assistflow/cmd/assistflow/config"
@@ -124,9 +126,15 @@ func runBenchPart(ctx context.Context, part string, o benchOptions, dir string, 
 			rep.Startup, err = bench.RunStartup(ctx, exe, dir, 5*time.Second)
 		}
 	case "e2e":
-		if rep.E2E, err = benchE2E(ctx, o, dir, quiet); err == nil {
+		// The stack's warnings and errors are kept and shown if the run
+		// fails: they say what a stuck case ran into.
+		var warnings syncBuffer
+		stack := slog.New(slog.NewTextHandler(&warnings, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		if rep.E2E, err = benchE2E(ctx, o, dir, stack); err == nil {
 			log.Info("end to end measured", "platform_cases_per_sec", rep.E2E.Platform.CasesPerSec,
 				"baseline_cases_per_sec", rep.E2E.Baseline.CasesPerSec, "ratio", rep.E2E.Ratio)
+		} else if warnings.String() != "" {
+			log.Error("end to end failed; the stack logged", "warnings", warnings.String())
 		}
 	case "authz":
 		rep.Authz, err = bench.RunAuthz(ctx, dir, o.grants, 20_000, quiet)
@@ -161,4 +169,22 @@ func benchE2E(ctx context.Context, o benchOptions, dir string, log *slog.Logger)
 	}
 	return bench.RunE2E(ctx, bench.E2EConfig{APIURL: d.apiURL, Temporal: d.client, Store: d.store,
 		Cases: o.cases, Approvers: o.approvers, Queue: cfg.Temporal.TaskQueue, ProfileDir: o.e2eProfiles})
+}
+
+// syncBuffer is a buffer that goroutines may write while another reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
