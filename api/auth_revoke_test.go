@@ -39,10 +39,7 @@ func TestSignOutRevokesTheToken(t *testing.T) {
 
 	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
 		t.Run(name, func(t *testing.T) {
-			r := do(t, srv, "GET", "/api/v1/me", tok, "", "")
-			require.Equal(t, http.StatusUnauthorized, r.status, r.raw)
-			require.Equal(t, "application/problem+json", r.ctype)
-			require.Contains(t, r.body["detail"], "signed out")
+			requireRefused(t, srv, tok, "signed out")
 
 			// A browser that kept a copy of the cookie is not signed in.
 			stale := newBrowser(t, srv)
@@ -146,10 +143,7 @@ func TestPasswordResetEndsTheUsersSessions(t *testing.T) {
 
 	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
 		t.Run(name, func(t *testing.T) {
-			r := do(t, srv, "GET", "/api/v1/me", bearer, "", "")
-			require.Equal(t, http.StatusUnauthorized, r.status, r.raw)
-			require.Equal(t, "application/problem+json", r.ctype)
-			require.Contains(t, r.body["detail"], "password was changed")
+			requireRefused(t, srv, bearer, "password was changed")
 		})
 	}
 	p := b.get("/inbox")
@@ -168,5 +162,15 @@ func TestPasswordResetEndsTheUsersSessions(t *testing.T) {
 	r = do(t, s, "POST", fmt.Sprintf("/api/v1/admin/users/%d/password", officer), admin, "application/json",
 		`{"password":"another-password"}`)
 	require.Equal(t, http.StatusOK, r.status, r.raw)
-	require.Equal(t, http.StatusUnauthorized, do(t, s, "GET", "/api/v1/me", fresh, "", "").status)
+	requireRefused(t, s, fresh, "password was changed")
+}
+
+// requireRefused asserts that srv refuses the bearer token with a problem
+// that says why.
+func requireRefused(t *testing.T, srv *Server, token, why string) {
+	t.Helper()
+	r := do(t, srv, "GET", "/api/v1/me", token, "", "")
+	require.Equal(t, http.StatusUnauthorized, r.status, r.raw)
+	require.Equal(t, "application/problem+json", r.ctype)
+	require.Contains(t, r.body["detail"], why)
 }

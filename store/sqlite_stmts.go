@@ -51,31 +51,34 @@ func (c stmtConnector) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, need := range []bool{
-		implements[driver.ConnBeginTx](conn), implements[driver.ConnPrepareContext](conn),
-		implements[driver.ExecerContext](conn), implements[driver.QueryerContext](conn),
-	} {
-		if !need {
-			_ = conn.Close()
-			return nil, errors.New("store: the sqlite driver lacks a context method")
-		}
+	cc, ok := conn.(contextConn)
+	if !ok {
+		_ = conn.Close()
+		return nil, errors.New("store: the sqlite driver's connection lacks the context methods")
 	}
-	return &stmtConn{Conn: conn, byQuery: map[string]*list.Element{}, lru: list.New()}, nil
+	return &stmtConn{contextConn: cc, byQuery: map[string]*list.Element{}, lru: list.New()}, nil
 }
 
 func (c stmtConnector) Driver() driver.Driver { return c.drv }
 
-func implements[T any](v any) bool { _, ok := v.(T); return ok }
+// contextConn is what stmtConn needs of the driver's connection.
+type contextConn interface {
+	driver.Conn
+	driver.ConnBeginTx
+	driver.ConnPrepareContext
+	driver.ExecerContext
+	driver.QueryerContext
+}
 
 // stmtConn is one SQLite connection with its statement cache. database/sql
 // hands a connection to one caller at a time, but a caller may keep rows
 // of a statement open while it sends the next ones: a statement in use by
 // open rows is not handed out again; the query gets a statement of its own.
 type stmtConn struct {
-	driver.Conn
-	mu      sync.Mutex
-	byQuery map[string]*list.Element // of *cachedStmt, most recently used first
-	lru     *list.List
+	contextConn // BeginTx and PrepareContext pass through: database/sql closes what it prepares
+	mu          sync.Mutex
+	byQuery     map[string]*list.Element // of *cachedStmt, most recently used first
+	lru         *list.List
 }
 
 type cachedStmt struct {
@@ -101,16 +104,19 @@ func (c *stmtConn) stmt(ctx context.Context, query string) (driver.Stmt, func(),
 		return c.oneOff(ctx, query)
 	}
 	c.mu.Unlock()
-	s, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	s, err := c.contextConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, nil, err
 	}
 	cs := &cachedStmt{query: query, stmt: s, busy: true}
 	c.mu.Lock()
+	if _, ok := c.byQuery[query]; ok { // cached meanwhile: use this one once
+		c.mu.Unlock()
+		return s, func() { _ = s.Close() }, nil
+	}
 	c.byQuery[query] = c.lru.PushFront(cs)
 	for c.lru.Len() > stmtCacheSize {
-		old := c.lru.Back()
-		c.forget(old)
+		c.forget(c.lru.Back())
 	}
 	c.mu.Unlock()
 	return s, func() { c.release(cs) }, nil
@@ -118,7 +124,7 @@ func (c *stmtConn) stmt(ctx context.Context, query string) (driver.Stmt, func(),
 
 // oneOff prepares a statement that is closed after its single use.
 func (c *stmtConn) oneOff(ctx context.Context, query string) (driver.Stmt, func(), error) {
-	s, err := c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
+	s, err := c.contextConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -153,7 +159,11 @@ func (c *stmtConn) ExecContext(ctx context.Context, query string, args []driver.
 		return nil, err
 	}
 	defer done()
-	return s.(driver.StmtExecContext).ExecContext(ctx, args)
+	se, ok := s.(driver.StmtExecContext)
+	if !ok {
+		return c.contextConn.ExecContext(ctx, query, args)
+	}
+	return se.ExecContext(ctx, args)
 }
 
 // QueryContext runs query on its cached statement, which stays in use
@@ -163,7 +173,12 @@ func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.(driver.StmtQueryContext).QueryContext(ctx, args)
+	sq, ok := s.(driver.StmtQueryContext)
+	if !ok {
+		done()
+		return c.contextConn.QueryContext(ctx, query, args)
+	}
+	rows, err := sq.QueryContext(ctx, args)
 	if err != nil {
 		done()
 		return nil, err
@@ -171,33 +186,23 @@ func (c *stmtConn) QueryContext(ctx context.Context, query string, args []driver
 	return &releasingRows{Rows: rows, done: done}, nil
 }
 
-// BeginTx, PrepareContext, Ping, ResetSession and IsValid pass through to
-// the driver's connection; statements database/sql prepares itself are
-// its own to close.
-func (c *stmtConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	return c.Conn.(driver.ConnBeginTx).BeginTx(ctx, opts)
-}
-
-func (c *stmtConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	return c.Conn.(driver.ConnPrepareContext).PrepareContext(ctx, query)
-}
-
+// Ping, ResetSession and IsValid pass through to the driver's connection.
 func (c *stmtConn) Ping(ctx context.Context) error {
-	if p, ok := c.Conn.(driver.Pinger); ok {
+	if p, ok := c.contextConn.(driver.Pinger); ok {
 		return p.Ping(ctx)
 	}
 	return nil
 }
 
 func (c *stmtConn) ResetSession(ctx context.Context) error {
-	if r, ok := c.Conn.(driver.SessionResetter); ok {
+	if r, ok := c.contextConn.(driver.SessionResetter); ok {
 		return r.ResetSession(ctx)
 	}
 	return nil
 }
 
 func (c *stmtConn) IsValid() bool {
-	if v, ok := c.Conn.(driver.Validator); ok {
+	if v, ok := c.contextConn.(driver.Validator); ok {
 		return v.IsValid()
 	}
 	return true
@@ -212,7 +217,7 @@ func (c *stmtConn) Close() error {
 	}
 	clear(c.byQuery)
 	c.mu.Unlock()
-	return c.Conn.Close()
+	return c.contextConn.Close()
 }
 
 // releasingRows hands its statement back when closed. It passes on what
