@@ -198,11 +198,12 @@ type tokenClaims struct {
 }
 
 // errSessionEnded is a token signed before the user's password was set
-// anew.
-var errSessionEnded = errors.New("session ended by a password change")
+// anew or the user signed out everywhere.
+var errSessionEnded = errors.New("session ended")
 
 // ownUser is the user a validated token of this server names, unless the
-// token was signed out or the user's password was set since it was signed.
+// token was signed out, or the user's sign-ins were ended since it was
+// signed (a new password, a sign-out everywhere).
 func (s *Server) ownUser(ctx context.Context, claims tokenClaims) (store.User, error) {
 	if err := s.notRevoked(ctx, claims.RegisteredClaims); err != nil {
 		return store.User{}, err
@@ -233,7 +234,7 @@ func tokenTrouble(err error) string {
 	case errors.Is(err, errTokenRevoked):
 		return "the token was signed out: sign in again"
 	case errors.Is(err, errSessionEnded):
-		return "the password was changed after this sign-in: sign in again"
+		return "the sign-ins of this user were ended after this one (new password or sign-out everywhere): sign in again"
 	case errors.Is(err, jwt.ErrTokenMalformed):
 		return "the token is malformed"
 	}

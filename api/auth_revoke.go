@@ -39,10 +39,11 @@ func (s *Server) notRevoked(ctx context.Context, claims jwt.RegisteredClaims) er
 	return nil
 }
 
-// logout revokes the bearer token the request came with. A token of an
-// external identity provider is signed out there, not here: 422. Sending
-// the same sign-out again finds the token already refused (401), which is
-// the state the first call asked for.
+// logout revokes the bearer token the request came with; with
+// ?everywhere=true it ends every sign-in of the user, on every device. A
+// token of an external identity provider is signed out there, not here:
+// 422. Sending the same sign-out again finds the token already refused
+// (401), which is the state the first call asked for.
 func (s *Server) logout(c *fiber.Ctx) error {
 	raw, _ := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 	claims, err := s.ownClaims(raw)
@@ -50,9 +51,39 @@ func (s *Server) logout(c *fiber.Ctx) error {
 		return newProblem(fiber.StatusUnprocessableEntity,
 			"this token was issued by the identity provider: sign out there")
 	}
+	everywhere, err := everywhereOf(c.Query("everywhere"))
+	if err != nil {
+		return err
+	}
+	if err := s.signOut(c, claims, everywhere); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// everywhereOf reads the everywhere flag of a sign-out.
+func everywhereOf(v string) (bool, error) {
+	switch v {
+	case "", "false", "0":
+		return false, nil
+	case "true", "1":
+		return true, nil
+	}
+	return false, badField("everywhere", "true or false")
+}
+
+// signOut revokes the token of a sign-in and, everywhere, ends the user's
+// other sign-ins too; shared by the API and the pages.
+func (s *Server) signOut(c *fiber.Ctx, claims tokenClaims, everywhere bool) error {
 	if err := s.revokeToken(c.UserContext(), claims.RegisteredClaims); err != nil {
 		return err
 	}
-	s.log.Info("api sign-out", "user", principal(c).User.ID)
-	return c.SendStatus(fiber.StatusNoContent)
+	user := principal(c).User.ID
+	if everywhere {
+		if err := s.store.EndSessions(c.UserContext(), user); err != nil {
+			return err
+		}
+	}
+	s.log.Info("sign-out", "user", user, "everywhere", everywhere)
+	return nil
 }

@@ -143,7 +143,7 @@ func TestPasswordResetEndsTheUsersSessions(t *testing.T) {
 
 	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
 		t.Run(name, func(t *testing.T) {
-			requireRefused(t, srv, bearer, "password was changed")
+			requireRefused(t, srv, bearer, "were ended")
 		})
 	}
 	p := b.get("/inbox")
@@ -162,7 +162,7 @@ func TestPasswordResetEndsTheUsersSessions(t *testing.T) {
 	r = do(t, s, "POST", fmt.Sprintf("/api/v1/admin/users/%d/password", officer), admin, "application/json",
 		`{"password":"another-password"}`)
 	require.Equal(t, http.StatusOK, r.status, r.raw)
-	requireRefused(t, s, fresh, "password was changed")
+	requireRefused(t, s, fresh, "were ended")
 }
 
 // requireRefused asserts that srv refuses the bearer token with a problem
@@ -173,4 +173,52 @@ func requireRefused(t *testing.T, srv *Server, token, why string) {
 	require.Equal(t, http.StatusUnauthorized, r.status, r.raw)
 	require.Equal(t, "application/problem+json", r.ctype)
 	require.Contains(t, r.body["detail"], why)
+}
+
+// TestSignOutEverywhere: a sign-out with everywhere ends every sign-in of
+// the user — other bearer tokens and page sessions, on every API process —
+// and leaves other users alone; a bad flag is refused and ends nothing.
+func TestSignOutEverywhere(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "app.db")
+	s := newTestServerAt(t, dsn, nil)
+	other := newTestServerAt(t, dsn, nil) // a second serve process
+
+	phone := login(t, s, "applicant")
+	laptop := login(t, s, "applicant")
+	b := newBrowser(t, s)
+	b.signIn("applicant")
+	bystander := login(t, s, "township_clerk")
+
+	r := do(t, s, "POST", "/api/v1/auth/logout?everywhere=maybe", phone, "", "")
+	require.Equal(t, http.StatusUnprocessableEntity, r.status, r.raw)
+	require.Contains(t, r.raw, `"everywhere"`)
+	require.Equal(t, http.StatusOK, do(t, other, "GET", "/api/v1/me", phone, "", "").status, "a refused sign-out ends nothing")
+	require.Equal(t, http.StatusOK, do(t, other, "GET", "/api/v1/me", laptop, "", "").status)
+
+	r = do(t, s, "POST", "/api/v1/auth/logout?everywhere=true", phone, "", "")
+	require.Equal(t, http.StatusNoContent, r.status, r.raw)
+	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
+		t.Run(name, func(t *testing.T) {
+			requireRefused(t, srv, phone, "signed out")
+			requireRefused(t, srv, laptop, "were ended")
+		})
+	}
+	p := b.get("/my/cases")
+	require.Equal(t, http.StatusSeeOther, p.status, "the page session ended too")
+	require.Equal(t, http.StatusOK, do(t, s, "GET", "/api/v1/me", bystander, "", "").status, "other users stay signed in")
+
+	// From the pages: the header's second sign-out form does the same.
+	b.signIn("applicant")
+	again := login(t, s, "applicant")
+	page := b.get("/my/cases")
+	require.Contains(t, page.body, `name="everywhere" value="1"`)
+	require.Contains(t, page.body, "退出所有设备")
+	out := b.post("/logout", url.Values{"_csrf": {page.csrf(t)}, "everywhere": {"1"}})
+	require.Equal(t, http.StatusSeeOther, out.status, out.body)
+	require.Equal(t, "/login", out.header.Get("Location"))
+	require.Contains(t, b.get("/login").body, "您已在所有设备上退出登录")
+	requireRefused(t, other, again, "were ended")
+
+	// A new sign-in works.
+	require.Equal(t, http.StatusOK, do(t, other, "GET", "/api/v1/me", login(t, s, "applicant"), "", "").status)
 }

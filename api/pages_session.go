@@ -141,12 +141,16 @@ func (s *Server) pageLogout(c *fiber.Ctx) error {
 	if err != nil {
 		return newProblem(fiber.StatusUnauthorized, "error.signin")
 	}
-	if err := s.revokeToken(c.UserContext(), claims.RegisteredClaims); err != nil {
+	everywhere := c.FormValue("everywhere") == "1"
+	if err := s.signOut(c, claims, everywhere); err != nil {
 		return err
 	}
 	s.clearCookie(c, sessionCookie)
-	s.setFlash(c, "flash.signed_out")
-	s.log.Info("page sign-out", "user", principal(c).User.ID)
+	if everywhere {
+		s.setFlash(c, "flash.signed_out_everywhere")
+	} else {
+		s.setFlash(c, "flash.signed_out")
+	}
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 

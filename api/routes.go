@@ -37,7 +37,7 @@ func (s *Server) table() []route {
 		{"GET", "/openapi.json", s.openapi, "This API's OpenAPI 3.1 document", public},
 		{"GET", "/docs", s.docs, "This API's reference page", public},
 		{"POST", "/api/v1/auth/login", s.login, "Sign in; returns a bearer token", public},
-		{"POST", "/api/v1/auth/logout", s.logout, "Sign out: the bearer token is refused from now on, by every API process", signedIn},
+		{"POST", "/api/v1/auth/logout", s.logout, "Sign out: the bearer token is refused from now on, by every API process; ?everywhere=true ends every sign-in of the user", signedIn},
 		{"GET", "/api/v1/me", s.me, "The signed-in user and their roles", signedIn},
 		{"POST", "/api/v1/cases", s.createCase, "Submit a case (Idempotency-Key header required)", need(rbac.ObjCase, rbac.ActCreate)},
 		{"GET", "/api/v1/cases", s.listCases, "Cases the caller may see", need(rbac.ObjCase, rbac.ActRead, rbac.ActReadOwn)},

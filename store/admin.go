@@ -39,6 +39,17 @@ func (s *Store) SetUserDisabled(ctx context.Context, id int64, disabled bool) er
 	return translate(res.Error)
 }
 
+// EndSessions ends every sign-in of a user: tokens signed before carry the
+// old session epoch ("sign out everywhere").
+func (s *Store) EndSessions(ctx context.Context, id int64) error {
+	res := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).
+		Update("session_epoch", gorm.Expr("session_epoch + 1"))
+	if res.Error == nil && res.RowsAffected == 0 {
+		return fmt.Errorf("%w: user %d", ErrNotFound, id)
+	}
+	return translate(res.Error)
+}
+
 // SetPassword replaces a user's password and ends the user's sign-ins:
 // tokens signed before carry the old session epoch.
 func (s *Store) SetPassword(ctx context.Context, id int64, password string) error {
