@@ -72,17 +72,18 @@ func everywhereOf(v string) (bool, error) {
 	return false, badField("everywhere", "true or false")
 }
 
-// signOut revokes the token of a sign-in and, everywhere, ends the user's
-// other sign-ins too; shared by the API and the pages.
+// signOut revokes the token of a sign-in or, everywhere, ends every
+// sign-in of the user, this one included; shared by the API and the pages.
 func (s *Server) signOut(c *fiber.Ctx, claims tokenClaims, everywhere bool) error {
-	if err := s.revokeToken(c.UserContext(), claims.RegisteredClaims); err != nil {
-		return err
-	}
 	user := principal(c).User.ID
+	var err error
 	if everywhere {
-		if err := s.store.EndSessions(c.UserContext(), user); err != nil {
-			return err
-		}
+		err = s.store.EndSessions(c.UserContext(), user)
+	} else {
+		err = s.revokeToken(c.UserContext(), claims.RegisteredClaims)
+	}
+	if err != nil {
+		return err
 	}
 	s.log.Info("sign-out", "user", user, "everywhere", everywhere)
 	return nil

@@ -199,7 +199,7 @@ func TestSignOutEverywhere(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, r.status, r.raw)
 	for name, srv := range map[string]*Server{"same process": s, "other process": other} {
 		t.Run(name, func(t *testing.T) {
-			requireRefused(t, srv, phone, "signed out")
+			requireRefused(t, srv, phone, "were ended")
 			requireRefused(t, srv, laptop, "were ended")
 		})
 	}
