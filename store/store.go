@@ -47,7 +47,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		if sqliteDB, err = openSQLite(sqliteDSN(dsn)); err != nil {
 			return nil, fmt.Errorf("store: open: %w", err)
 		}
-		dial = sqlite.New(sqlite.Config{DriverName: "sqlite", Conn: sqliteDB})
+		dial = sqlite.New(sqlite.Config{Conn: sqliteDB}) // the connections openSQLite made
 	}
 	db, err := gorm.Open(dial, &gorm.Config{
 		Logger:                 logger.Discard,
