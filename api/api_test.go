@@ -148,6 +148,28 @@ func TestTokensAreChecked(t *testing.T) {
 	now = now.Add(13 * time.Hour)
 	r := do(t, s, "GET", "/api/v1/me", good, "", "")
 	require.Equal(t, http.StatusUnauthorized, r.status, "an expired token is refused")
+
+	// Each request sees the user as they are now: disabled, refused;
+	// enabled again, accepted with the grants they hold at that moment.
+	now = now.Add(-13 * time.Hour)
+	ctx := context.Background()
+	u, err := s.store.UserByUsername(ctx, "applicant")
+	require.NoError(t, err)
+	require.NoError(t, s.store.SetUserDisabled(ctx, u.ID, true))
+	requireRefused(t, s, good, "user is unknown or disabled")
+	require.NoError(t, s.store.SetUserDisabled(ctx, u.ID, false))
+	_, _, err = s.store.AddGrant(ctx, u.ID, store.NewGrant{Role: "auditor", Region: store.DemoCounty})
+	require.NoError(t, err)
+	r = do(t, s, "GET", "/api/v1/me", good, "", "")
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	require.Contains(t, r.raw, `"role":"auditor"`)
+
+	// A database that cannot answer refuses a valid token too, as a server
+	// error: the client's sign-in is not what failed.
+	require.NoError(t, s.cfg.Store.Close())
+	r = do(t, s, "GET", "/api/v1/me", good, "", "")
+	require.Equal(t, http.StatusInternalServerError, r.status, r.raw)
+	require.Equal(t, "application/problem+json", r.ctype)
 }
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
@@ -225,6 +247,10 @@ func TestOIDCTokens(t *testing.T) {
 			}
 		})
 	}
+	u, err := s.store.UserByUsername(context.Background(), "county_approver")
+	require.NoError(t, err)
+	require.NoError(t, s.store.SetUserDisabled(context.Background(), u.ID, true))
+	requireRefused(t, s, sign("k1", "https://id.example", "county_approver"), "user is unknown or disabled")
 }
 
 func TestJSONBodyLimit(t *testing.T) {

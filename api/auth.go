@@ -130,29 +130,14 @@ func (s *Server) authenticate(c *fiber.Ctx) error {
 	if !ok || raw == "" {
 		return newProblem(fiber.StatusUnauthorized, "a bearer token is required")
 	}
-	u, err := s.tokenUser(c.UserContext(), raw)
-	if err != nil || u.Disabled {
+	p, err := s.tokenPrincipal(c.UserContext(), raw)
+	if errors.Is(err, errLookupFailed) {
+		return err // refused all the same, but as our failure, not the token's
+	} else if err != nil {
 		return newProblem(fiber.StatusUnauthorized, tokenTrouble(err))
-	}
-	p, err := s.principalOf(c.UserContext(), u)
-	if err != nil {
-		return err
 	}
 	c.Locals("principal", p)
 	return c.Next()
-}
-
-// principalOf loads the current grants of an enabled user; the API and the
-// pages resolve their callers through it.
-func (s *Server) principalOf(ctx context.Context, u store.User) (*Principal, error) {
-	if u.Disabled {
-		return nil, newProblem(fiber.StatusUnauthorized, "user is unknown or disabled")
-	}
-	gs, err := s.store.GrantsOf(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &Principal{User: u, Grants: gs}, nil
 }
 
 // ownClaims validates a token this server signed (HS256, our issuer, not
@@ -168,25 +153,35 @@ func (s *Server) ownClaims(raw string) (tokenClaims, error) {
 	return claims, err
 }
 
-// tokenUser finds the user a token names: our own HS256 tokens carry the
-// user id and are refused once signed out; an external issuer's carry a
-// username claim.
-func (s *Server) tokenUser(ctx context.Context, raw string) (store.User, error) {
+// tokenPrincipal is the enabled user a token names, with their grants:
+// our own HS256 tokens carry the user id and are refused once signed out;
+// an external issuer's carry a username claim.
+func (s *Server) tokenPrincipal(ctx context.Context, raw string) (*Principal, error) {
 	claims, err := s.ownClaims(raw)
 	if err == nil {
-		return s.ownUser(ctx, claims)
+		return s.ownPrincipal(ctx, claims)
 	}
 	if s.cfg.OIDC == nil {
-		if err == nil {
-			err = errors.New("invalid token") // no local secret to have signed it
-		}
-		return store.User{}, err
+		return nil, err
 	}
 	name, err := s.cfg.OIDC.Username(ctx, raw, s.cfg.Now)
 	if err != nil {
-		return store.User{}, err
+		return nil, err
 	}
-	return s.store.UserByUsername(ctx, name)
+	u, err := s.store.UserByUsername(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	} else if err != nil {
+		return nil, fmt.Errorf("%w: %w", errLookupFailed, err)
+	}
+	if u.Disabled {
+		return nil, errUserDisabled
+	}
+	gs, err := s.store.GrantsOf(ctx, u.ID)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errLookupFailed, err)
+	}
+	return &Principal{User: u, Grants: gs}, nil
 }
 
 // tokenClaims are what a token of this server says: the registered claims
@@ -201,33 +196,45 @@ type tokenClaims struct {
 // anew or the user signed out everywhere.
 var errSessionEnded = errors.New("session ended")
 
-// ownUser is the user a validated token of this server names, unless the
-// token was signed out, or the user's sign-ins were ended since it was
-// signed (a new password, a sign-out everywhere).
-func (s *Server) ownUser(ctx context.Context, claims tokenClaims) (store.User, error) {
-	if err := s.notRevoked(ctx, claims.RegisteredClaims); err != nil {
-		return store.User{}, err
-	}
+// ownPrincipal is the user a validated token of this server names, with
+// their grants, unless the token was signed out, the user's sign-ins were
+// ended after it was issued, or the user is disabled. One read answers all
+// of it: every request asks.
+func (s *Server) ownPrincipal(ctx context.Context, claims tokenClaims) (*Principal, error) {
 	id, err := strconv.ParseInt(claims.Subject, 10, 64)
 	if err != nil {
-		return store.User{}, err
+		return nil, err
 	}
-	u, err := s.store.User(ctx, id)
-	if err != nil {
-		return store.User{}, err
+	c, err := s.store.Caller(ctx, id, claims.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", errLookupFailed, err)
+	case c.Revoked:
+		return nil, errTokenRevoked
+	case c.User.SessionEpoch != claims.Epoch:
+		return nil, errSessionEnded
+	case c.User.Disabled:
+		return nil, errUserDisabled
 	}
-	if u.SessionEpoch != claims.Epoch {
-		return store.User{}, errSessionEnded
-	}
-	return u, nil
+	return &Principal{User: c.User, Grants: c.Grants}, nil
 }
+
+var (
+	// errUserDisabled is a valid token of a user an administrator disabled.
+	errUserDisabled = errors.New("user disabled")
+	// errLookupFailed is a token that could not be checked: the database
+	// failed.
+	errLookupFailed = errors.New("checking the sign-in failed")
+)
 
 // tokenTrouble says what is wrong with a refused token, so a client knows
 // whether to sign in again or to fix what it sends; it never says which
 // part of a forged token failed beyond that.
 func tokenTrouble(err error) string {
 	switch {
-	case err == nil, errors.Is(err, store.ErrNotFound):
+	case err == nil, errors.Is(err, store.ErrNotFound), errors.Is(err, errUserDisabled):
 		return "user is unknown or disabled"
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return "the token has expired: sign in again"

@@ -63,11 +63,7 @@ func (s *Server) sessionPrincipal(c *fiber.Ctx, raw string) (*Principal, string,
 	if err != nil || claims.ID == "" {
 		return nil, "", errors.New("invalid session")
 	}
-	u, err := s.ownUser(c.UserContext(), claims)
-	if err != nil {
-		return nil, "", err
-	}
-	p, err := s.principalOf(c.UserContext(), u)
+	p, err := s.ownPrincipal(c.UserContext(), claims)
 	return p, claims.ID, err
 }
 

@@ -7,6 +7,9 @@ import (
 	"gorm.io/gorm"
 )
 
+// NumberParams is numberParams, for tests that send their own SQL.
+var NumberParams = numberParams
+
 // RecordedQuery is one SELECT the store sent to the database, with its
 // arguments, exactly as the driver received it.
 type RecordedQuery struct {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -65,17 +64,7 @@ func rebind(st *store.Store, q string) string {
 	if st.Dialect() != migrations.Postgres {
 		return q
 	}
-	var b strings.Builder
-	n := 0
-	for _, r := range q {
-		if r == '?' {
-			n++
-			fmt.Fprintf(&b, "$%d", n)
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return store.NumberParams(q)
 }
 
 // withRegions loads the demo region tree.
