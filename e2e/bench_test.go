@@ -45,12 +45,15 @@ func TestBenchReportsEveryFigure(t *testing.T) {
 		require.Positive(t, side.Decision.P50Ms)
 		require.GreaterOrEqual(t, side.Decision.P99Ms, side.Decision.P50Ms)
 		require.Positive(t, side.CPUPerCase, "CPU time per case")
+		require.Positive(t, side.AllocPerCase, "heap allocated per case")
 	}
 	require.InDelta(t, e.Baseline.CPUPerCase/e.Platform.CPUPerCase, e.CPURatio, 1e-9)
 	for _, side := range []string{"platform", "baseline"} {
-		fi, err := os.Stat(filepath.Join(profiles, side+".prof"))
-		require.NoError(t, err, "a CPU profile of the %s's measured run", side)
-		require.Positive(t, fi.Size())
+		for _, name := range []string{side + ".prof", side + "-allocs-before.prof", side + "-allocs.prof"} {
+			fi, err := os.Stat(filepath.Join(profiles, name))
+			require.NoError(t, err, "%s: the CPU profile and heap allocations of the %s's measured run", name, side)
+			require.Positive(t, fi.Size())
+		}
 	}
 	require.Contains(t, stdout.String(), `"settle_seconds"`)
 	require.InDelta(t, e.Platform.CasesPerSec/e.Baseline.CasesPerSec, e.Ratio, 1e-9)

@@ -46,7 +46,7 @@ func benchCommand(stdout, stderr io.Writer, env func(string) (string, bool)) *co
 	fs.StringVar(&o.postgres, "postgres", "", "PostgreSQL server DSN for the inbox bench on PostgreSQL (env ASSISTFLOW_BENCH_POSTGRES); a database is created and dropped")
 	fs.StringVar(&o.only, "only", strings.Join(benchParts, ","), "parts to run: "+strings.Join(benchParts, ","))
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file")
-	fs.StringVar(&o.e2eProfiles, "e2e-profiles", "", "write CPU profiles of the measured end-to-end runs to this directory (platform.prof, baseline.prof)")
+	fs.StringVar(&o.e2eProfiles, "e2e-profiles", "", "write CPU profiles and heap allocations of the measured end-to-end runs to this directory (platform.prof, platform-allocs.prof, …)")
 	fs.BoolVar(&o.json, "json", false, "print the report as JSON")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if !fs.Changed("postgres") {

@@ -2,9 +2,11 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"syscall"
@@ -27,7 +29,8 @@ type E2EConfig struct {
 	// engine's visibility writes to catch up (see settle).
 	Queue string
 	// ProfileDir, when set, receives a CPU profile of each side's measured
-	// run: platform.prof and baseline.prof.
+	// run (platform.prof, baseline.prof) and its heap allocations (see
+	// profile).
 	ProfileDir string
 }
 
@@ -43,6 +46,10 @@ type Throughput struct {
 	// measured run, per case. Other load on the machine moves it less than
 	// it moves cases/s (±12% against ±20% over one day's runs).
 	CPUPerCase float64 `json:"cpu_ms_per_case"`
+	// AllocPerCase is what the whole process allocated on the heap over
+	// the measured run, per case, in KiB: the garbage collector's work
+	// grows with it, and the machine's other load hardly moves it.
+	AllocPerCase float64 `json:"alloc_kib_per_case"`
 	// Settle is how long the server's visibility writes of this side's
 	// workflows ran on after its last case ended; it is not in Seconds.
 	Settle float64 `json:"settle_seconds"`
@@ -129,15 +136,17 @@ func RunE2E(ctx context.Context, cfg E2EConfig) (*E2EResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		start, cpu := time.Now(), cpuTime()
+		start, cpu, heap := time.Now(), cpuTime(), allocated()
 		lat, err := fanOut(ctx, cfg.Approvers, warm, warm+cfg.Cases, side.drive)
-		stop()
+		err = errors.Join(err, stop())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", side.name, err)
 		}
 		secs := time.Since(start).Seconds()
-		*side.out = Throughput{Seconds: secs, CasesPerSec: float64(cfg.Cases) / secs, Decision: Summarize(lat),
-			CPUPerCase: float64((cpuTime() - cpu).Microseconds()) / 1000 / float64(cfg.Cases)}
+		n := float64(cfg.Cases)
+		*side.out = Throughput{Seconds: secs, CasesPerSec: n / secs, Decision: Summarize(lat),
+			CPUPerCase:   float64((cpuTime() - cpu).Microseconds()) / 1000 / n,
+			AllocPerCase: float64(allocated()-heap) / 1024 / n}
 		ended := time.Now()
 		if err := settle(ctx, cfg.Temporal, side.queue, began); err != nil {
 			return nil, fmt.Errorf("%s: %w", side.name, err)
@@ -167,10 +176,16 @@ func settle(ctx context.Context, c client.Client, queue string, since time.Time)
 }
 
 // profile starts a CPU profile of one side into dir, if dir is set, and
-// returns what stops it.
-func profile(dir, side string) (stop func(), err error) {
+// returns what stops it. Stopping also writes the heap's allocations
+// before and after the side (SIDE-allocs-before.prof, SIDE-allocs.prof):
+// `go tool pprof -sample_index=alloc_space -base` of the two is what the
+// side allocated.
+func profile(dir, side string) (stop func() error, err error) {
 	if dir == "" {
-		return func() {}, nil
+		return func() error { return nil }, nil
+	}
+	if err := writeAllocs(filepath.Join(dir, side+"-allocs-before.prof")); err != nil {
+		return nil, err
 	}
 	f, err := os.Create(filepath.Join(dir, side+".prof"))
 	if err != nil {
@@ -180,10 +195,27 @@ func profile(dir, side string) (stop func(), err error) {
 		_ = f.Close()
 		return nil, fmt.Errorf("profile %s: %w", side, err)
 	}
-	return func() {
+	return func() error {
 		pprof.StopCPUProfile()
-		_ = f.Close()
+		return errors.Join(f.Close(), writeAllocs(filepath.Join(dir, side+"-allocs.prof")))
 	}, nil
+}
+
+// writeAllocs writes the process's allocation profile so far to path.
+func writeAllocs(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(pprof.Lookup("allocs").WriteTo(f, 0), f.Close())
+}
+
+// allocated is how many bytes this process has allocated on the heap so
+// far.
+func allocated() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.TotalAlloc
 }
 
 // cpuTime is the CPU time this process has used so far.

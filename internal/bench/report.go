@@ -51,13 +51,13 @@ func (r Report) Print(w io.Writer) {
 		r.Machine.MemGiB, r.Machine.GoVersion, r.Machine.OS, r.Machine.Arch)
 	if e := r.E2E; e != nil {
 		fmt.Fprintf(w, "end to end (%d cases, %d approvers, 3 reviews)\n", e.Cases, e.Approvers)
-		row(w, "", "cases/s", "decision p50 ms", "decision p99 ms", "CPU ms/case", "visibility settle s")
+		row(w, "", "cases/s", "decision p50 ms", "decision p99 ms", "CPU ms/case", "KiB/case", "visibility settle s")
 		for _, side := range []struct {
 			name string
 			t    Throughput
 		}{{"platform (HTTP)", e.Platform}, {"bare Temporal", e.Baseline}} {
 			row(w, side.name, f2(side.t.CasesPerSec), f2(side.t.Decision.P50Ms), f2(side.t.Decision.P99Ms),
-				f2(side.t.CPUPerCase), f2(side.t.Settle))
+				f2(side.t.CPUPerCase), f2(side.t.AllocPerCase), f2(side.t.Settle))
 		}
 		fmt.Fprintf(w, "  ratio platform/baseline: %.2f (CPU per case: %.2f)\n\n", e.Ratio, e.CPURatio)
 	}
