@@ -29,6 +29,10 @@ const stmtCacheSize = 256
 // after start, when every statement is new). Here a statement is prepared
 // on the connection its caller already holds, and nothing waits for
 // anything else.
+//
+// Settings belong in the DSN's pragmas, set once per connection: a flag
+// PRAGMA sent later (defer_foreign_keys, say) expires every statement the
+// connection has prepared, and each is compiled again at its next use.
 func openSQLite(dsn string) (*sql.DB, error) {
 	probe, err := sql.Open("sqlite", "") // the registered driver; opens nothing
 	if err != nil {

@@ -167,3 +167,42 @@ func TestMarkOverdue(t *testing.T) {
 		})
 	}
 }
+
+// TestABatchBrokenByAForeignKeyWritesNothing: a batch whose write names a
+// user that does not exist fails as a whole, writes taken before the
+// failing one included, and the next batch on the same store commits as
+// usual.
+func TestABatchBrokenByAForeignKeyWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t)
+	withRegions(t, st)
+	officer := mustUser(t, st, "officer")
+	c := mustCase(t, st, mustUser(t, st, "alice"), store.DemoVillage, "k")
+	first := mustTask(t, st, c, taskSpec{key: "t1"})
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+	err := st.Batch(ctx, func(b *store.Store) error {
+		if _, err := b.OpenTask(ctx, store.NewTask{Key: "t2", CaseID: c.ID, Stage: "township_review",
+			Role: "township_approver", RegionCode: store.DemoTownship}); err != nil {
+			return err
+		}
+		return b.CloseTask(ctx, store.TaskDecision{TaskID: first.ID, Action: "approve", ActorID: officer.ID + 1000,
+			ActorRole: "village_officer", At: at})
+	})
+	require.Error(t, err, "a decision by nobody")
+	ts, err := st.TasksOfCase(ctx, c.ID)
+	require.NoError(t, err)
+	require.Len(t, ts, 1, "the task the batch opened is gone with it")
+	require.Equal(t, store.TaskOpen, ts[0].Status)
+	events, err := st.Timeline(ctx, c.ID)
+	require.NoError(t, err)
+	require.Empty(t, events)
+
+	require.NoError(t, st.Batch(ctx, func(b *store.Store) error {
+		return b.CloseTask(ctx, store.TaskDecision{TaskID: first.ID, Action: "approve", ActorID: officer.ID,
+			ActorRole: "village_officer", At: at})
+	}))
+	ts, err = st.TasksOfCase(ctx, c.ID)
+	require.NoError(t, err)
+	require.Equal(t, store.TaskDecided, ts[0].Status)
+}
