@@ -82,6 +82,7 @@ func (p testPKI) write(t *testing.T, name, typ string, der []byte) string {
 type seen struct {
 	clientCN      string
 	authorization string
+	encoding      string // of the request body: "" when uncompressed
 }
 
 // fakeFrontend is a gRPC server with TLS that answers every call
@@ -101,6 +102,9 @@ func fakeFrontend(t *testing.T, p testPKI, clientAuth tls.ClientAuthType) (strin
 		}
 		if md, ok := metadata.FromIncomingContext(stream.Context()); ok && len(md.Get("authorization")) > 0 {
 			s.authorization = md.Get("authorization")[0]
+		}
+		if ts, ok := grpc.ServerTransportStreamFromContext(stream.Context()).(interface{ RecvCompress() string }); ok {
+			s.encoding = ts.RecvCompress()
 		}
 		select {
 		case calls <- s:
@@ -154,6 +158,38 @@ func TestTemporalAPIKey(t *testing.T) {
 	got := <-calls
 	require.Equal(t, "Bearer key-123", got.authorization)
 	require.Empty(t, got.clientCN)
+}
+
+// TestTemporalOnThisMachineIsUncompressed: the SDK gzips requests by
+// default; to a frontend on a loopback address (dev's embedded server)
+// they go uncompressed, and to any other host the default holds.
+func TestTemporalOnThisMachineIsUncompressed(t *testing.T) {
+	p := newTestPKI(t)
+	addr, calls := fakeFrontend(t, p, tls.NoClientCert)
+	cfg := config.Default()
+	cfg.Temporal.TLSCA = p.caFile
+	dialOnce(t, cfg, addr)
+	got := <-calls
+	require.Empty(t, got.encoding, "a request to %s", addr)
+	_, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	dialOnce(t, cfg, net.JoinHostPort("localhost", port))
+	got = <-calls
+	require.Empty(t, got.encoding, "a request to localhost")
+
+	for _, tc := range []struct {
+		hostPort string
+		local    bool
+	}{{"127.0.0.1:7233", true}, {"[::1]:7233", true}, {"localhost:7233", true}, {"127.0.0.2:7233", true},
+		{"temporal.example:7233", false}, {"10.0.0.5:7233", false}, {"[2001:db8::1]:7233", false}, {"no port", false}} {
+		opts := client.Options{HostPort: tc.hostPort}
+		require.NoError(t, connectionOptions(cfg, &opts))
+		if tc.local {
+			require.IsType(t, &client.GrpcCompressionNone{}, opts.ConnectionOptions.GrpcCompression, tc.hostPort)
+		} else {
+			require.Nil(t, opts.ConnectionOptions.GrpcCompression, "%s keeps the SDK's gzip", tc.hostPort)
+		}
+	}
 }
 
 // TestTemporalTLSOptionErrors: unusable files stop start-up with a clear
