@@ -28,22 +28,30 @@ const (
 // (errors render as HTML), picks the language, and resolves the session
 // cookie to the same Principal the API uses. A missing or invalid
 // session is not an error here; pageGuard decides whether one is needed.
+// A session that could not be checked (the database failed) is: the
+// page answers with an error and the browser keeps its session.
 func (s *Server) pageSession(c *fiber.Ctx) error {
-	s.loadSession(c)
+	if err := s.loadSession(c); err != nil {
+		return err
+	}
 	return c.Next()
 }
 
 // loadSession is pageSession's work, also used to answer an unknown path
 // a browser asked for with an HTML page.
-func (s *Server) loadSession(c *fiber.Ctx) {
+func (s *Server) loadSession(c *fiber.Ctx) error {
 	c.Locals("page", true)
 	c.Locals("lang", web.Pick(c.Cookies(langCookie), c.Get(fiber.HeaderAcceptLanguage)))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	if raw := c.Cookies(sessionCookie); raw != "" {
-		if p, jti, err := s.sessionPrincipal(c, raw); err == nil {
+		p, jti, err := s.sessionPrincipal(c, raw)
+		switch {
+		case err == nil:
 			c.Locals("principal", p)
 			c.Locals("csrf_id", "s:"+jti)
-			return
+			return nil
+		case errors.Is(err, errLookupFailed):
+			return err
 		}
 		s.clearCookie(c, sessionCookie)
 	}
@@ -54,6 +62,7 @@ func (s *Server) loadSession(c *fiber.Ctx) {
 			Secure: s.secure(c)})
 	}
 	c.Locals("csrf_id", "a:"+anon)
+	return nil
 }
 
 // sessionPrincipal validates a session token exactly like a bearer token

@@ -103,6 +103,25 @@ func TestPagesNeedASessionAndTheRightRole(t *testing.T) {
 	require.Equal(t, "/login", p.header.Get("Location"))
 }
 
+// A session the server cannot check because its database failed is not
+// a signed-out session: the page says it failed, as a page, and the
+// browser keeps its session for the next try.
+func TestASessionThatCannotBeCheckedIsKept(t *testing.T) {
+	s := newTestServer(t, nil)
+	b := newBrowser(t, s)
+	b.signIn("applicant")
+	session := b.cookies[sessionCookie].Value
+	require.NoError(t, s.store.Close())
+	for _, path := range []string{"/", "/no/such/page"} {
+		b.header.Set("Accept", "text/html")
+		p := b.get(path)
+		require.Equal(t, http.StatusInternalServerError, p.status, path)
+		require.Contains(t, p.header.Get("Content-Type"), "text/html", path)
+		require.NotContains(t, p.set, sessionCookie, "%s must not clear the session", path)
+		require.Equal(t, session, b.cookies[sessionCookie].Value)
+	}
+}
+
 func TestPageSignInCountsAgainstTheLoginLimit(t *testing.T) {
 	s := newTestServer(t, func(c *Config) { c.LoginLimit = 2 })
 	b := newBrowser(t, s)

@@ -114,7 +114,9 @@ func (s *Server) mount() {
 	s.app.Use(func(c *fiber.Ctx) error {
 		// A person who mistyped a page address gets a page, not JSON.
 		if !strings.HasPrefix(c.Path(), "/api/") && strings.Contains(c.Get(fiber.HeaderAccept), "text/html") {
-			s.loadSession(c)
+			if err := s.loadSession(c); err != nil {
+				return err
+			}
 			return store.ErrNotFound
 		}
 		return newProblem(fiber.StatusNotFound, "no such route")
