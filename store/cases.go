@@ -137,9 +137,7 @@ func (s *Store) CreateCase(ctx context.Context, in NewCase) (c Case, created boo
 
 // Case returns one case.
 func (s *Store) Case(ctx context.Context, id int64) (Case, error) {
-	var c Case
-	err := s.db.WithContext(ctx).First(&c, "id = ?", id).Error
-	return c, translate(err)
+	return rowOf[Case](ctx, s, "FROM cases WHERE id = ?", id)
 }
 
 // Projection is what a workflow knows about its case at one moment.

@@ -34,7 +34,5 @@ func appendEvent(tx *gorm.DB, e CaseEvent) error {
 
 // Timeline lists a case's events in order.
 func (s *Store) Timeline(ctx context.Context, caseID int64) ([]CaseEvent, error) {
-	var es []CaseEvent
-	err := s.db.WithContext(ctx).Where("case_id = ?", caseID).Order("at, id").Find(&es).Error
-	return es, translate(err)
+	return rowsOf[CaseEvent](ctx, s, "FROM case_events WHERE case_id = ? ORDER BY at, id", caseID)
 }

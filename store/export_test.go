@@ -10,6 +10,17 @@ import (
 // NumberParams is numberParams, for tests that send their own SQL.
 var NumberParams = numberParams
 
+// ORMFirst loads dest the way GORM does, for tests comparing it with the
+// store's own lookups.
+func ORMFirst(s *Store, dest any, where string, args ...any) error {
+	return s.db.First(dest, append([]any{where}, args...)...).Error
+}
+
+// ORMFind lists rows into dest the way GORM does.
+func ORMFind(s *Store, dest any, order, where string, args ...any) error {
+	return s.db.Where(where, args...).Order(order).Find(dest).Error
+}
+
 // RecordedQuery is one SELECT the store sent to the database, with its
 // arguments, exactly as the driver received it.
 type RecordedQuery struct {

@@ -55,7 +55,5 @@ func (s *Store) SaveDataCheckReport(ctx context.Context, r DataCheckReport) erro
 
 // DataCheckReports lists a case's reports.
 func (s *Store) DataCheckReports(ctx context.Context, caseID int64) ([]DataCheckReport, error) {
-	var rs []DataCheckReport
-	err := s.db.WithContext(ctx).Where("case_id = ?", caseID).Order("id").Find(&rs).Error
-	return rs, translate(err)
+	return rowsOf[DataCheckReport](ctx, s, "FROM data_check_reports WHERE case_id = ? ORDER BY id", caseID)
 }

@@ -67,9 +67,7 @@ func putRegions(tx *gorm.DB, in []RegionInput) error {
 
 // Region returns one region by code.
 func (s *Store) Region(ctx context.Context, code string) (Region, error) {
-	var r Region
-	err := s.db.WithContext(ctx).First(&r, "code = ?", code).Error
-	return r, translate(err)
+	return rowOf[Region](ctx, s, "FROM regions WHERE code = ?", code)
 }
 
 // Regions returns the whole tree ordered by path (parents before children).

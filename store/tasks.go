@@ -84,9 +84,7 @@ func (s *Store) OpenTask(ctx context.Context, in NewTask) (Task, error) {
 
 // Task returns one task.
 func (s *Store) Task(ctx context.Context, id int64) (Task, error) {
-	var t Task
-	err := s.db.WithContext(ctx).First(&t, "id = ?", id).Error
-	return t, translate(err)
+	return rowOf[Task](ctx, s, "FROM tasks WHERE id = ?", id)
 }
 
 // TaskDecision closes a task with the decision a workflow accepted.
