@@ -99,3 +99,34 @@ func requireAsORMReads[T any, K any](t *testing.T, st *store.Store, where string
 	require.Equal(t, want, got)
 	return got
 }
+
+// TestReadsSurviveAColumnAddedUnderThem: the release order runs a
+// migration that adds a column while processes of the release before are
+// still serving. Their reads must keep working; PostgreSQL refuses a
+// cached SELECT * whose columns changed, so the store names its columns.
+func TestReadsSurviveAColumnAddedUnderThem(t *testing.T) {
+	ctx := context.Background()
+	st := openTestStore(t)
+	withRegions(t, st)
+	officer := mustUser(t, st, "officer")
+	c := mustCase(t, st, mustUser(t, st, "alice"), store.DemoVillage, "k")
+	mustTask(t, st, c, taskSpec{key: "t1"})
+	reads := func() {
+		t.Helper()
+		for range 12 { // more than the connections a store keeps: each one caches its statements
+			ts, err := st.TasksOfCase(ctx, c.ID)
+			require.NoError(t, err)
+			require.Len(t, ts, 1)
+			u, err := st.UserByUsername(ctx, "officer")
+			require.NoError(t, err)
+			require.Equal(t, officer.ID, u.ID)
+			_, err = st.Case(ctx, c.ID)
+			require.NoError(t, err)
+		}
+	}
+	reads()
+	execSQL(t, st, "ALTER TABLE tasks ADD COLUMN later TEXT")
+	execSQL(t, st, "ALTER TABLE users ADD COLUMN later TEXT")
+	execSQL(t, st, "ALTER TABLE cases ADD COLUMN later TEXT")
+	reads()
+}

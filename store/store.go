@@ -53,6 +53,11 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
+		// On PostgreSQL, name the model's columns instead of SELECT *: a
+		// migration adds columns while the release before still serves,
+		// and PostgreSQL refuses a cached SELECT * whose columns changed.
+		// SQLite compiles such a statement again by itself.
+		QueryFields: d == migrations.Postgres,
 		// No PrepareStmt: SQLite's connections cache their statements
 		// themselves (openSQLite); pgx does on PostgreSQL.
 	})
