@@ -169,17 +169,15 @@ func (s *Server) tokenPrincipal(ctx context.Context, raw string) (*Principal, er
 		return nil, err
 	}
 	u, err := s.store.UserByUsername(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	} else if err != nil {
-		return nil, fmt.Errorf("%w: %w", errLookupFailed, err)
+	if err != nil {
+		return nil, lookupError(err)
 	}
 	if u.Disabled {
 		return nil, errUserDisabled
 	}
 	gs, err := s.store.GrantsOf(ctx, u.ID)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", errLookupFailed, err)
+		return nil, lookupError(err)
 	}
 	return &Principal{User: u, Grants: gs}, nil
 }
@@ -192,9 +190,25 @@ type tokenClaims struct {
 	Epoch int64 `json:"sep,omitempty"`
 }
 
-// errSessionEnded is a token signed before the user's password was set
-// anew or the user signed out everywhere.
-var errSessionEnded = errors.New("session ended")
+var (
+	// errSessionEnded is a token signed before the user's password was
+	// set anew or the user signed out everywhere.
+	errSessionEnded = errors.New("session ended")
+	// errUserDisabled is a valid token of a user an administrator disabled.
+	errUserDisabled = errors.New("user disabled")
+	// errLookupFailed is a token that could not be checked: the database
+	// failed.
+	errLookupFailed = errors.New("checking the sign-in failed")
+)
+
+// lookupError keeps an unknown user the token's problem and makes any
+// other failure to read the user ours (errLookupFailed).
+func lookupError(err error) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", errLookupFailed, err)
+}
 
 // ownPrincipal is the user a validated token of this server names, with
 // their grants, unless the token was signed out, the user's sign-ins were
@@ -207,10 +221,8 @@ func (s *Server) ownPrincipal(ctx context.Context, claims tokenClaims) (*Princip
 	}
 	c, err := s.store.Caller(ctx, id, claims.ID)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return nil, err
 	case err != nil:
-		return nil, fmt.Errorf("%w: %w", errLookupFailed, err)
+		return nil, lookupError(err)
 	case c.Revoked:
 		return nil, errTokenRevoked
 	case c.User.SessionEpoch != claims.Epoch:
@@ -220,14 +232,6 @@ func (s *Server) ownPrincipal(ctx context.Context, claims tokenClaims) (*Princip
 	}
 	return &Principal{User: c.User, Grants: c.Grants}, nil
 }
-
-var (
-	// errUserDisabled is a valid token of a user an administrator disabled.
-	errUserDisabled = errors.New("user disabled")
-	// errLookupFailed is a token that could not be checked: the database
-	// failed.
-	errLookupFailed = errors.New("checking the sign-in failed")
-)
 
 // tokenTrouble says what is wrong with a refused token, so a client knows
 // whether to sign in again or to fix what it sends; it never says which
